@@ -1,0 +1,30 @@
+/** What every tspod command shares: error rendering and exit codes, the store. */
+import { Command } from 'clipanion';
+import { describeError, exitCodeOf } from '../errors.ts';
+import { Store } from '../storage/store.ts';
+import { logger } from '../log.ts';
+
+const debug = logger('cli');
+
+export abstract class TspodCommand extends Command {
+  /** The verb's work; returns the exit status (default 0). */
+  abstract run(): Promise<number | void>;
+
+  async execute(): Promise<number> {
+    try {
+      return (await this.run()) ?? 0;
+    } catch (err) {
+      debug('%O', err);
+      this.context.stderr.write(`Error: ${describeError(err)}\n`);
+      return exitCodeOf(err);
+    }
+  }
+
+  openStore(): Store {
+    return new Store();
+  }
+
+  out(line: string): void {
+    this.context.stdout.write(`${line}\n`);
+  }
+}

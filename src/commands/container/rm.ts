@@ -1,0 +1,34 @@
+import { Option } from 'clipanion';
+import { TspodCommand } from '../base.ts';
+import { removeContainer } from '../../runtime/remove.ts';
+import { collectGarbage } from '../../image/remove.ts';
+import { describeError } from '../../errors.ts';
+
+export class RmCommand extends TspodCommand {
+  static paths = [['rm'], ['container', 'rm'], ['container', 'remove']];
+  static usage = TspodCommand.Usage({
+    category: 'Containers',
+    description: 'Remove one or more containers',
+    details: 'Running containers are refused unless `-f`, which kills them first. Files owned by subordinate ids in the container are removed too.',
+  });
+
+  force = Option.Boolean('-f,--force', false, { description: 'Kill and remove a running container' });
+  volumes = Option.Boolean('-v,--volumes', false, { description: 'Remove anonymous volumes of the container' });
+  containers = Option.Rest({ required: 1 });
+
+  async run(): Promise<number> {
+    const store = this.openStore();
+    let status = 0;
+    for (const q of this.containers) {
+      try {
+        await removeContainer(store, q, { force: this.force, volumes: this.volumes });
+        this.out(q);
+      } catch (err) {
+        this.context.stderr.write(`Error: ${describeError(err)}\n`);
+        status = 1;
+      }
+    }
+    await collectGarbage(store);
+    return status;
+  }
+}

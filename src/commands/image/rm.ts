@@ -1,0 +1,33 @@
+import { Option } from 'clipanion';
+import { TspodCommand } from '../base.ts';
+import { removeImage, collectGarbage } from '../../image/remove.ts';
+import { describeError, exitCodeOf } from '../../errors.ts';
+
+export class RmiCommand extends TspodCommand {
+  static paths = [['rmi'], ['image', 'rm'], ['image', 'remove']];
+  static usage = TspodCommand.Usage({
+    category: 'Images',
+    description: 'Remove one or more images',
+    details: 'By name, only that name is removed while the image has others; by id, the image is deleted. An image used by a container is refused unless `-f`. Layers no image or container needs are freed.',
+  });
+
+  force = Option.Boolean('-f,--force', false, { description: 'Remove even if containers use it or it has several names' });
+  images = Option.Rest({ required: 1 });
+
+  async run(): Promise<number> {
+    const store = this.openStore();
+    let status = 0;
+    for (const query of this.images) {
+      try {
+        const r = await removeImage(store, query, this.force);
+        for (const t of r.untagged) this.out(`Untagged: ${t}`);
+        for (const d of r.deleted) this.out(`Deleted: ${d}`);
+      } catch (err) {
+        this.context.stderr.write(`Error: ${describeError(err)}\n`);
+        status = exitCodeOf(err) === 125 ? 1 : exitCodeOf(err);
+      }
+    }
+    await collectGarbage(store);
+    return status;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Pulling an image into the store: resolve the manifest (picking the host
+ * platform from a list), fetch and verify the config and layer blobs (in
+ * parallel, skipping layers already present), unpack each layer in the user
+ * namespace, check its diffID, then record the image. Nothing unverified is
+ * ever stored, and a failed pull leaves the store as it was.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { parseReference, repository, formatReference, type Reference } from './reference.ts';
+import { RegistryClient } from '../registry/client.ts';
+import { findCredentials, isInsecure, loadRegistriesConf, mirrorsFor } from '../registry/config.ts';
+import { hostPlatform, isIndex, selectManifest, MEDIA, type ImageIndex, type ImageManifest, type Platform } from '../registry/manifest.ts';
+import { unpackInUserns } from '../layer/helper.ts';
+import { removeTrees } from '../userns/trampoline.ts';
+import { upsertImage, type ImageRecord } from '../storage/images.ts';
+import type { Store } from '../storage/store.ts';
+import { RegistryError, TspodError } from '../errors.ts';
+import { quietProgress, type Progress } from '../ui/progress.ts';
+import { logger } from '../log.ts';
+
+const debug = logger('registry');
+
+export interface PullOptions {
+  store: Store;
+  reference: string;
+  platform?: Platform;
+  /** false: allow plain HTTP / unverified TLS for this pull. */
+  tlsVerify?: boolean;
+  progress?: Progress;
+  /** Parallel layer downloads. */
+  concurrency?: number;
+}
+
+export interface PullResult {
+  image: ImageRecord;
+  reference: Reference;
+  manifestDigest: string;
+  /** Layers fetched now (the rest were already stored). */
+  fetched: number;
+}
+
+const short = (digest: string) => digest.slice(7, 19);
+
+async function withRetries<T>(what: string, fn: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof RegistryError) || !err.temporary || i >= tries) throw err;
+      debug('%s failed (%s), retry %d', what, err.message, i);
+      await new Promise((r) => setTimeout(r, 200 * 2 ** i));
+    }
+  }
+}
+
+/** Downloads a blob to a temp file, checking size and digest; returns the path. */
+async function fetchBlob(client: RegistryClient, store: Store, repo: string, digest: string, size: number, progress: Progress, id: string): Promise<string> {
+  const tmp = path.join(store.root, 'tmp', `dl-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  try {
+    await withRetries(`blob ${digest}`, async () => {
+      const r = await client.blob(repo, digest);
+      const hash = crypto.createHash('sha256');
+      let got = 0;
+      const meter = new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          hash.update(chunk);
+          got += chunk.length;
+          progress.update(id, 'Downloading', got, size);
+          cb(null, chunk);
+        },
+      });
+      try {
+        await pipeline(r.stream, meter, fs.createWriteStream(tmp));
+      } catch (err) {
+        throw new RegistryError(`downloading blob ${short(digest)}: ${(err as Error).message}`, { temporary: true, cause: err });
+      }
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== digest) {
+        throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `blob ${digest} failed verification: content digest is ${actual}`);
+      }
+      if (size && got !== size) {
+        throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `blob ${digest}: expected ${size} bytes, got ${got}`);
+      }
+    });
+    return tmp;
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Runs jobs with at most `limit` at once; rejects with the first failure after all settle. */
+async function parallel<T>(items: T[], limit: number, job: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try { await job(items[i], i); } catch (err) { failure ??= err; next = items.length; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure;
+}
+
+export async function pullImage(opts: PullOptions): Promise<PullResult> {
+  const { store } = opts;
+  const progress = opts.progress ?? quietProgress;
+  const ref = parseReference(opts.reference);
+  const conf = loadRegistriesConf(store.paths.configHome);
+  const sources = [...mirrorsFor(conf, ref.domain).map((m) => ({ host: m.location, insecure: m.insecure })),
+    { host: ref.domain, insecure: opts.tlsVerify === false || isInsecure(conf, ref.domain) }];
+  let lastErr: unknown;
+  for (const source of sources) {
+    const client = new RegistryClient({ host: source.host, insecure: source.insecure || opts.tlsVerify === false, credentials: findCredentials(source.host) });
+    try {
+      return await pullFrom(client, opts, ref, progress);
+    } catch (err) {
+      lastErr = err;
+      if (source.host !== ref.domain) debug('mirror %s failed: %s', source.host, (err as Error).message);
+    } finally {
+      client.close();
+    }
+  }
+  throw lastErr;
+}
+
+async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Reference, progress: Progress): Promise<PullResult> {
+  const { store } = opts;
+  const repo = ref.path;
+  const top = await withRetries('manifest', () => client.manifest(repo, ref.digest ?? ref.tag!));
+  let manifestDoc = JSON.parse(top.body.toString('utf8'));
+  let manifestBody = top.body;
+  if (top.mediaType === MEDIA.dockerSchema1 || manifestDoc.schemaVersion === 1) {
+    throw new RegistryError(`${formatReference(ref)}: schema 1 manifests are not supported`);
+  }
+  if (isIndex(top.mediaType, manifestDoc)) {
+    const chosen = selectManifest(manifestDoc as ImageIndex, opts.platform ?? hostPlatform());
+    debug('platform manifest %s', chosen.digest);
+    const m = await withRetries('manifest', () => client.manifest(repo, chosen.digest));
+    manifestDoc = JSON.parse(m.body.toString('utf8'));
+    manifestBody = m.body;
+  }
+  const manifest = manifestDoc as ImageManifest;
+  if (!manifest.config?.digest || !Array.isArray(manifest.layers)) {
+    throw new RegistryError(`${formatReference(ref)}: manifest has no config or layers`);
+  }
+  // Config.
+  if (!store.hasBlob(manifest.config.digest)) {
+    const tmp = await fetchBlob(client, store, repo, manifest.config.digest, manifest.config.size, quietProgress, 'config');
+    store.adoptBlob(manifest.config.digest, tmp);
+  }
+  const config = JSON.parse(store.readBlob(manifest.config.digest).toString('utf8'));
+  const diffIds: string[] = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new RegistryError(`${formatReference(ref)}: config lists ${diffIds.length} layers, manifest ${manifest.layers.length}`);
+  }
+  const manifestBlobDigest = `sha256:${crypto.createHash('sha256').update(manifestBody).digest('hex')}`;
+  if (!store.hasBlob(manifestBlobDigest)) store.putBlob(manifestBlobDigest, manifestBody);
+
+  // Layers.
+  let fetched = 0;
+  const sizes: number[] = [];
+  await parallel(manifest.layers, opts.concurrency ?? 3, async (layer, i) => {
+    const diffId = diffIds[i];
+    const id = short(layer.digest);
+    const have = store.layerMeta(diffId);
+    if (have) {
+      sizes[i] = have.size;
+      progress.update(id, 'Already exists');
+      return;
+    }
+    progress.update(id, 'Pulling fs layer');
+    let blob = store.blobPath(layer.digest);
+    if (!store.hasBlob(layer.digest)) {
+      const tmp = await fetchBlob(client, store, repo, layer.digest, layer.size, progress, id);
+      store.adoptBlob(layer.digest, tmp);
+      blob = store.blobPath(layer.digest);
+      fetched++;
+    }
+    progress.update(id, 'Extracting');
+    const dest = store.tempDir('layer');
+    fs.chmodSync(dest, 0o755); // the layer root; a tar entry for "./" may change it
+    try {
+      const result = await unpackInUserns(blob, dest);
+      if (result.diffId !== diffId) {
+        throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `layer ${layer.digest}: uncompressed digest ${result.diffId} does not match the config's ${diffId}`);
+      }
+      sizes[i] = result.size;
+      if (!store.commitLayer(diffId, dest, result.size)) debug('layer %s was stored concurrently', diffId);
+      progress.update(id, 'Pull complete');
+    } finally {
+      if (fs.existsSync(dest)) await removeTrees([dest]);
+    }
+  });
+  progress.done();
+
+  const image: ImageRecord = {
+    id: manifest.config.digest,
+    repoTags: ref.tag ? [formatReference({ ...ref, digest: undefined })] : [],
+    repoDigests: [`${repository(ref)}@${top.digest}`],
+    manifestDigest: manifestBlobDigest,
+    layers: diffIds,
+    size: sizes.reduce((a, b) => a + b, 0),
+    created: config.created ?? new Date(0).toISOString(),
+    stored: new Date().toISOString(),
+  };
+  await store.locked(() => store.writeImages(upsertImage(store.images(), image)));
+  return { image, reference: ref, manifestDigest: top.digest, fetched };
+}

@@ -1,0 +1,25 @@
+/**
+ * Runs layer unpacking in a user namespace with the container id map, so
+ * files land owned by the mapped ids. One helper process per layer.
+ */
+import { enterNamespaces, currentIdMaps, waitExit, type IdMaps } from '../userns/trampoline.ts';
+import { selfArgv } from '../sys/self.ts';
+import { TspodError, type ErrorCode } from '../errors.ts';
+import type { UnpackResult } from './unpack.ts';
+
+export async function unpackInUserns(blobPath: string, dest: string, maps: IdMaps = currentIdMaps()): Promise<UnpackResult> {
+  const { child } = await enterNamespaces({
+    namespaces: [],
+    argv: [...selfArgv(), '__unpack', blobPath, dest, maps.single ? 'nochown' : 'chown'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maps,
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await waitExit(child);
+  let msg: { ok?: UnpackResult; error?: { code: ErrorCode; message: string } } = {};
+  try { msg = JSON.parse(out.trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
+  if (code === 0 && msg.ok) return msg.ok;
+  if (msg.error) throw new TspodError(msg.error.code, msg.error.message);
+  throw new TspodError('ERR_TSPOD_LAYER', `unpacking layer into \`${dest}\`: helper exited with status ${code}`);
+}

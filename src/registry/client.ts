@@ -1,0 +1,216 @@
+/**
+ * A registry v2 client: manifests and blobs over HTTPS (or HTTP for insecure
+ * registries), with the anonymous/credentialed bearer-token flow and basic
+ * auth driven by WWW-Authenticate. Authorization never reaches the logs.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import crypto from 'node:crypto';
+import { parseChallenges } from './challenge.ts';
+import type { Credentials } from './config.ts';
+import { MANIFEST_ACCEPT } from './manifest.ts';
+import { RegistryError } from '../errors.ts';
+import { logger } from '../log.ts';
+
+const debug = logger('registry');
+
+export interface ClientOptions {
+  /** Registry as named in references (docker.io, 127.0.0.1:5000). */
+  host: string;
+  /** Allow plain HTTP and unverified TLS. */
+  insecure: boolean;
+  credentials?: Credentials;
+}
+
+export interface Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  stream: http.IncomingMessage;
+}
+
+const TEMPORARY_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNREFUSED', 'UND_ERR_SOCKET']);
+const USER_AGENT = 'tspod/0.1';
+
+function readAll(stream: http.IncomingMessage, limit = 32 << 20): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    stream.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > limit) { stream.destroy(); reject(new RegistryError('registry response too large')); }
+      chunks.push(c);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+/** The distribution spec's error body, summarized. */
+function registryMessage(body: Buffer): string {
+  try {
+    const doc = JSON.parse(body.toString('utf8')) as { errors?: Array<{ code?: string; message?: string }> };
+    if (doc.errors?.length) return doc.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+  } catch { /* not JSON */ }
+  return body.toString('utf8').trim().slice(0, 200);
+}
+
+export class RegistryClient {
+  private readonly opts: ClientOptions;
+  private readonly apiHost: string;
+  private scheme: 'https' | 'http' | undefined;
+  private readonly tokens = new Map<string, string>();
+  private basic = false;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+
+  constructor(opts: ClientOptions) {
+    this.opts = opts;
+    this.apiHost = opts.host === 'docker.io' ? 'registry-1.docker.io' : opts.host;
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: 8 }),
+      https: new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: !opts.insecure }),
+    };
+  }
+
+  /** Frees sockets; the client is unusable afterwards. */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  private send(url: URL, method: string, headers: Record<string, string>): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const mod = url.protocol === 'http:' ? http : https;
+      const agent = url.protocol === 'http:' ? this.agents.http : this.agents.https;
+      const req = mod.request(url, { method, headers: { 'user-agent': USER_AGENT, ...headers }, agent, timeout: 60_000 }, (res) =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, stream: res }));
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const code = err.code ?? '';
+        reject(new RegistryError(`${method} ${url.origin}${url.pathname}: ${err.message}`, {
+          temporary: TEMPORARY_CODES.has(code), cause: err,
+        }));
+      });
+      req.end();
+    });
+  }
+
+  /** Decides between https and (for insecure registries) http, once. */
+  private async base(): Promise<string> {
+    if (this.scheme) return `${this.scheme}://${this.apiHost}`;
+    try {
+      const r = await this.send(new URL(`https://${this.apiHost}/v2/`), 'GET', {});
+      r.stream.resume();
+      this.scheme = 'https';
+    } catch (err) {
+      if (!this.opts.insecure) throw err;
+      debug('https to %s failed (%s); insecure registry, using http', this.apiHost, (err as Error).message);
+      this.scheme = 'http';
+    }
+    return `${this.scheme}://${this.apiHost}`;
+  }
+
+  private async authenticate(challengeHeader: string, scope: string): Promise<void> {
+    const challenges = parseChallenges(challengeHeader);
+    const bearer = challenges.find((c) => c.scheme === 'bearer');
+    const creds = this.opts.credentials;
+    if (bearer?.params.realm) {
+      const url = new URL(bearer.params.realm);
+      if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
+      url.searchParams.set('scope', scope);
+      const headers: Record<string, string> = {};
+      if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+      debug('fetching token from %s for %s', url.origin + url.pathname, scope);
+      const r = await this.send(url, 'GET', headers);
+      const body = await readAll(r.stream);
+      if (r.status !== 200) {
+        throw new RegistryError(`authenticating to ${this.opts.host}: token server answered ${r.status}: ${registryMessage(body)}`,
+          { code: 'ERR_TSPOD_AUTH', status: r.status });
+      }
+      const doc = JSON.parse(body.toString('utf8')) as { token?: string; access_token?: string };
+      const token = doc.token ?? doc.access_token;
+      if (!token) throw new RegistryError(`authenticating to ${this.opts.host}: token server gave no token`, { code: 'ERR_TSPOD_AUTH' });
+      this.tokens.set(scope, token);
+      return;
+    }
+    if (challenges.some((c) => c.scheme === 'basic')) {
+      if (!creds) throw new RegistryError(`${this.opts.host} requires a login (no credentials found in the auth files)`, { code: 'ERR_TSPOD_AUTH', status: 401 });
+      this.basic = true;
+      return;
+    }
+    throw new RegistryError(`${this.opts.host}: unsupported authentication challenge \`${challengeHeader}\``, { code: 'ERR_TSPOD_AUTH' });
+  }
+
+  private authHeader(scope: string): Record<string, string> {
+    const token = this.tokens.get(scope);
+    if (token) return { authorization: `Bearer ${token}` };
+    const creds = this.opts.credentials;
+    if (this.basic && creds) return { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` };
+    return {};
+  }
+
+  /** GET with auth and redirects; non-2xx statuses are returned, not thrown. */
+  async get(repo: string, pathname: string, headers: Record<string, string> = {}): Promise<Response> {
+    const scope = `repository:${repo}:pull`;
+    let url = new URL(`${await this.base()}/v2/${repo}/${pathname}`);
+    let authTried = false;
+    for (let hops = 0; hops < 10; hops++) {
+      const sameHost = url.host === this.apiHost;
+      const r = await this.send(url, 'GET', { ...headers, ...(sameHost ? this.authHeader(scope) : {}) });
+      if (r.status === 401 && sameHost && !authTried && r.headers['www-authenticate']) {
+        r.stream.resume();
+        authTried = true;
+        await this.authenticate(String(r.headers['www-authenticate']), scope);
+        continue;
+      }
+      if ([301, 302, 303, 307, 308].includes(r.status) && r.headers.location) {
+        r.stream.resume();
+        url = new URL(r.headers.location, url);
+        continue;
+      }
+      return r;
+    }
+    throw new RegistryError(`too many redirects fetching ${pathname} from ${this.opts.host}`);
+  }
+
+  /** Throws a RegistryError for a non-2xx response, consuming its body. */
+  async fail(r: Response, what: string): Promise<never> {
+    const body = await readAll(r.stream).catch(() => Buffer.alloc(0));
+    const msg = registryMessage(body);
+    if (r.status === 401 || r.status === 403) {
+      throw new RegistryError(`${what}: access denied (${r.status})${msg ? `: ${msg}` : ''}`, { code: 'ERR_TSPOD_AUTH', status: r.status });
+    }
+    if (r.status === 404) {
+      throw new RegistryError(`${what}: not found${msg ? `: ${msg}` : ''}`, { code: 'ERR_TSPOD_NO_SUCH_IMAGE', status: 404 });
+    }
+    throw new RegistryError(`${what}: registry answered ${r.status}${msg ? `: ${msg}` : ''}`, {
+      temporary: r.status >= 500 || r.status === 429, status: r.status,
+    });
+  }
+
+  /** Fetches a manifest by tag or digest; the digest is verified when asked by digest. */
+  async manifest(repo: string, reference: string): Promise<{ mediaType: string; digest: string; body: Buffer }> {
+    const what = `fetching manifest ${this.opts.host}/${repo}:${reference}`;
+    const r = await this.get(repo, `manifests/${reference}`, { accept: MANIFEST_ACCEPT });
+    if (r.status !== 200) await this.fail(r, what);
+    const body = await readAll(r.stream);
+    const digest = `sha256:${crypto.createHash('sha256').update(body).digest('hex')}`;
+    if (reference.startsWith('sha256:') && digest !== reference) {
+      throw new RegistryError(`${what}: content digest ${digest} does not match`, { code: 'ERR_TSPOD_DIGEST_MISMATCH' });
+    }
+    let mediaType = String(r.headers['content-type'] ?? '').split(';')[0].trim();
+    try {
+      const doc = JSON.parse(body.toString('utf8')) as { mediaType?: string };
+      if (doc.mediaType) mediaType = doc.mediaType;
+    } catch {
+      throw new RegistryError(`${what}: manifest is not JSON`);
+    }
+    return { mediaType, digest, body };
+  }
+
+  /** Opens a blob for reading; the caller verifies the digest while reading. */
+  async blob(repo: string, digest: string): Promise<Response> {
+    const r = await this.get(repo, `blobs/${digest}`);
+    if (r.status !== 200) await this.fail(r, `fetching blob ${digest.slice(0, 19)}`);
+    return r;
+  }
+}

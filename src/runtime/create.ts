@@ -1,0 +1,154 @@
+/**
+ * Creating a container: resolve the image, combine its config with the
+ * user's flags (docker's rules for entrypoint/cmd/env), prepare the container
+ * directory and record it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { findContainer, newContainerId, NAME_RE, randomName, type ContainerRecord, type Mount } from '../storage/containers.ts';
+import type { ImageRecord } from '../storage/images.ts';
+import type { Store } from '../storage/store.ts';
+import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
+import { TspodError } from '../errors.ts';
+
+export interface CreateOptions {
+  name?: string;
+  /** Command after the image name; empty means the image's Cmd. */
+  command: string[];
+  /** --entrypoint; '' clears the image's entrypoint. */
+  entrypoint?: string;
+  env: string[];
+  envFiles: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  volumes: string[];
+  tty: boolean;
+  interactive: boolean;
+  autoRemove: boolean;
+  readOnly: boolean;
+  network: string;
+}
+
+const NETWORKS = new Set(['host', 'none']);
+
+/** Parses -v HOST:CTR[:ro|rw], NAME:CTR[:opts] or CTR (anonymous volume). */
+export function parseVolume(spec: string): { source: string; destination: string; readOnly: boolean; type: 'bind' | 'volume' } {
+  const parts = spec.split(':');
+  let source = '';
+  let destination: string;
+  let opts = '';
+  if (parts.length === 1) destination = parts[0];
+  else if (parts.length === 2) [source, destination] = parts;
+  else if (parts.length === 3) [source, destination, opts] = parts;
+  else throw new TspodError('ERR_TSPOD_USAGE', `invalid volume specification \`${spec}\``);
+  if (!destination.startsWith('/')) throw new TspodError('ERR_TSPOD_USAGE', `invalid volume specification \`${spec}\`: container path must be absolute`);
+  const flags = opts ? opts.split(',') : [];
+  for (const f of flags) {
+    if (!['ro', 'rw', 'z', 'Z', 'rbind', 'bind', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'nocopy'].includes(f)) {
+      throw new TspodError('ERR_TSPOD_USAGE', `invalid volume specification \`${spec}\`: unknown option \`${f}\``);
+    }
+  }
+  const isPath = source.startsWith('/') || source.startsWith('.') || source.startsWith('~');
+  if (source && !isPath && !NAME_RE.test(source)) throw new TspodError('ERR_TSPOD_USAGE', `invalid volume name \`${source}\``);
+  return { source, destination: path.posix.normalize(destination), readOnly: flags.includes('ro'), type: isPath ? 'bind' : 'volume' };
+}
+
+function resolveMounts(store: Store, specs: string[], id: string): Mount[] {
+  return specs.map((spec) => {
+    const v = parseVolume(spec);
+    if (v.type === 'bind') {
+      const source = path.resolve(v.source.replace(/^~(?=\/|$)/, process.env.HOME ?? '~'));
+      if (!fs.existsSync(source)) fs.mkdirSync(source, { recursive: true });
+      return { type: 'bind', source, destination: v.destination, readOnly: v.readOnly };
+    }
+    const name = v.source || `${id.slice(0, 12)}${path.posix.basename(v.destination)}anon`;
+    const data = path.join(store.root, 'volumes', name, '_data');
+    fs.mkdirSync(data, { recursive: true });
+    return { type: 'volume', name, source: data, destination: v.destination, readOnly: v.readOnly };
+  });
+}
+
+export function containerCommand(image: Record<string, any>, opts: Pick<CreateOptions, 'command' | 'entrypoint'>): { entrypoint: string[]; cmd: string[] } {
+  const cfg = image.config ?? {};
+  const entrypoint = opts.entrypoint !== undefined ? (opts.entrypoint ? [opts.entrypoint] : []) : (cfg.Entrypoint ?? []);
+  const cmd = opts.command.length ? opts.command : opts.entrypoint !== undefined ? [] : (cfg.Cmd ?? []);
+  if (!entrypoint.length && !cmd.length) throw new TspodError('ERR_TSPOD_USAGE', 'no command specified');
+  return { entrypoint, cmd };
+}
+
+function hostsFile(hostname: string, network: string): string {
+  let text = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
+  if (network === 'host') {
+    try {
+      text = fs.readFileSync('/etc/hosts', 'utf8');
+      if (!text.endsWith('\n')) text += '\n';
+    } catch { /* keep the default */ }
+  }
+  return `${text}127.0.1.1\t${hostname}\n`;
+}
+
+function resolvConf(network: string): string {
+  if (network === 'none') return '';
+  try { return fs.readFileSync('/etc/resolv.conf', 'utf8'); } catch { return ''; }
+}
+
+export async function createContainer(store: Store, image: ImageRecord, imageName: string, opts: CreateOptions): Promise<ContainerRecord> {
+  if (!NETWORKS.has(opts.network)) {
+    throw new TspodError('ERR_TSPOD_USAGE', `network mode \`${opts.network}\` is not supported yet (use host or none)`);
+  }
+  if (opts.name !== undefined && !NAME_RE.test(opts.name)) {
+    throw new TspodError('ERR_TSPOD_USAGE', `invalid container name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  const config = store.imageConfig(image);
+  const cfg = config.config ?? {};
+  const { entrypoint, cmd } = containerCommand(config, opts);
+  const id = newContainerId();
+  const hostname = opts.hostname ?? id.slice(0, 12);
+  const fileEnv = opts.envFiles.flatMap((f) => readEnvFile(f, process.env));
+  const cliEnv = opts.env.flatMap((e) => expandEnvArg(e, process.env));
+  let env = mergeEnv(cfg.Env ?? [], fileEnv, cliEnv);
+  if (envValue(env, 'PATH') === undefined) env = [`PATH=${DEFAULT_PATH}`, ...env];
+  env = mergeEnv([`HOSTNAME=${hostname}`], env, opts.tty ? [`TERM=${envValue(env, 'TERM') ?? 'xterm'}`] : []);
+  const mounts = resolveMounts(store, opts.volumes, id);
+  const now = new Date().toISOString();
+  const rec: ContainerRecord = {
+    id,
+    name: opts.name ?? '',
+    created: now,
+    image: imageName,
+    imageId: image.id,
+    layers: image.layers,
+    config: {
+      entrypoint, cmd, env,
+      workingDir: opts.workdir ?? (cfg.WorkingDir || '/'),
+      user: opts.user ?? (cfg.User || ''),
+      hostname,
+      tty: opts.tty,
+      openStdin: opts.interactive,
+      labels: cfg.Labels ?? {},
+      stopSignal: cfg.StopSignal,
+    },
+    hostConfig: { autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: opts.network, mounts },
+    state: { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '' },
+  };
+  if (!rec.config.workingDir.startsWith('/')) throw new TspodError('ERR_TSPOD_USAGE', `working directory \`${rec.config.workingDir}\` is not absolute`);
+  await store.locked(() => {
+    const all = store.containers();
+    const taken = new Set(all.map((c) => c.name));
+    if (opts.name !== undefined && taken.has(opts.name)) {
+      const other = findContainer(all, opts.name);
+      throw new TspodError('ERR_TSPOD_NAME_IN_USE',
+        `the container name "/${opts.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name`);
+    }
+    if (!rec.name) rec.name = randomName(taken);
+    const dir = store.containerDir(id);
+    for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o755 });
+    fs.chmodSync(path.join(dir, 'upper'), 0o755);
+    fs.writeFileSync(path.join(dir, 'hostname'), `${hostname}\n`);
+    fs.writeFileSync(path.join(dir, 'hosts'), hostsFile(hostname, opts.network));
+    fs.writeFileSync(path.join(dir, 'resolv.conf'), resolvConf(opts.network));
+    store.writeContainer(rec);
+  });
+  return rec;
+}

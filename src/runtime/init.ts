@@ -1,0 +1,238 @@
+/**
+ * The container init: runs as the first process of the new namespaces
+ * (entered by `unshare`), sets up the root filesystem and the process
+ * environment, and execs the container's command, so no Node stays behind.
+ * Reports its host pid, pty requests and setup errors on the channel.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readLineSync, send } from './channel.ts';
+import { mountRootfs } from '../fuse-overlay/rootfs.ts';
+import { resolveUser } from './user.ts';
+import { envValue, DEFAULT_PATH } from './env.ts';
+import {
+  mount, umount2, MNT_DETACH, MS, pivotRoot, sethostname, prctl, PR, setgroups, setresgid, setresuid,
+  execve, clearCloexec, cloexecFrom, setsid, ioctlInt, TIOC, dup2,
+} from '../sys/libc.ts';
+import { describeError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_TSPOD_FAILED, SyscallError, TspodError } from '../errors.ts';
+import type { ContainerRecord } from '../storage/containers.ts';
+import { logger } from '../log.ts';
+
+const debug = logger('init');
+
+/** docker's default capability set. */
+export const DEFAULT_CAPS = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31];
+
+function mkdirp(p: string, mode = 0o755): void {
+  fs.mkdirSync(p, { recursive: true, mode });
+}
+
+/**
+ * Resolves a container path to a host path below root, following symlinks as
+ * if root were `/` (so nothing escapes it). Missing components are kept.
+ */
+export function resolveInRoot(root: string, p: string): string {
+  const parts = p.split('/').filter(Boolean);
+  let cur: string[] = [];
+  let hops = 0;
+  while (parts.length) {
+    const name = parts.shift()!;
+    if (name === '.') continue;
+    if (name === '..') { cur.pop(); continue; }
+    const host = path.join(root, ...cur, name);
+    let st: fs.Stats | undefined;
+    try { st = fs.lstatSync(host); } catch { /* missing */ }
+    if (st?.isSymbolicLink()) {
+      if (++hops > 40) throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `resolving \`${p}\` in the container: too many symlinks`);
+      const target = fs.readlinkSync(host);
+      if (target.startsWith('/')) cur = [];
+      parts.unshift(...target.split('/').filter(Boolean));
+      continue;
+    }
+    cur.push(name);
+  }
+  return path.join(root, ...cur);
+}
+
+/** Creates a mount point inside root for a file or directory source. */
+function mountPoint(root: string, dest: string, isDir: boolean): string {
+  const target = resolveInRoot(root, dest);
+  if (isDir) mkdirp(target);
+  else {
+    mkdirp(path.dirname(target));
+    let st: fs.Stats | undefined;
+    try { st = fs.lstatSync(target); } catch { /* missing */ }
+    if (!st) fs.writeFileSync(target, '');
+  }
+  return target;
+}
+
+function bind(src: string, target: string, readOnly: boolean, recursive = true): void {
+  mount(src, target, null, MS.BIND | (recursive ? MS.REC : 0), null);
+  if (readOnly) {
+    // Keep the flags the kernel locked (nosuid/nodev/noexec) when remounting read-only.
+    for (const extra of [0, MS.NOSUID | MS.NODEV, MS.NOSUID | MS.NODEV | MS.NOEXEC, MS.NOSUID, MS.NODEV]) {
+      try {
+        mount(null, target, null, MS.BIND | MS.REMOUNT | MS.RDONLY | extra, null);
+        return;
+      } catch (err) {
+        if (!(err instanceof SyscallError) || err.errnoName !== 'EPERM') throw err;
+      }
+    }
+    throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `remounting \`${target}\` read-only: EPERM`);
+  }
+}
+
+function setupDev(root: string): void {
+  const dev = path.join(root, 'dev');
+  mkdirp(dev);
+  mount('tmpfs', dev, 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
+  for (const name of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
+    const target = path.join(dev, name);
+    fs.writeFileSync(target, '');
+    mount(`/dev/${name}`, target, null, MS.BIND, null);
+  }
+  mkdirp(path.join(dev, 'pts'));
+  try {
+    mount('devpts', path.join(dev, 'pts'), 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
+  } catch {
+    mount('devpts', path.join(dev, 'pts'), 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620');
+  }
+  fs.symlinkSync('pts/ptmx', path.join(dev, 'ptmx'));
+  mkdirp(path.join(dev, 'shm'));
+  mount('shm', path.join(dev, 'shm'), 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=1777,size=65536k');
+  mkdirp(path.join(dev, 'mqueue'));
+  try {
+    mount('mqueue', path.join(dev, 'mqueue'), 'mqueue', MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
+  } catch (err) {
+    debug('no /dev/mqueue: %s', (err as Error).message);
+  }
+  for (const [name, target] of [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'], ['stderr', '/proc/self/fd/2'], ['core', '/proc/kcore']]) {
+    fs.symlinkSync(target, path.join(dev, name));
+  }
+}
+
+function setupRootfs(storeRoot: string, dir: string, rec: ContainerRecord): string {
+  const merged = path.join(dir, 'merged');
+  const emptyLower = path.join(dir, 'empty');
+  const lowers = [...rec.layers].reverse().map((d) => `l/${d.slice(7, 23)}`);
+  if (!lowers.length) { mkdirp(emptyLower); lowers.push(emptyLower); }
+  mountRootfs({ lowers, cwd: storeRoot, upper: path.join(dir, 'upper'), work: path.join(dir, 'work'), target: merged });
+  const proc = path.join(merged, 'proc');
+  mkdirp(proc);
+  mount('proc', proc, 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
+  setupDev(merged);
+  const sys = path.join(merged, 'sys');
+  mkdirp(sys);
+  try {
+    mount('sysfs', sys, 'sysfs', MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY, null);
+  } catch {
+    bind('/sys', sys, true); // no network namespace of our own: sysfs cannot be mounted, bind the host's read-only
+  }
+  for (const f of ['hostname', 'hosts', 'resolv.conf']) {
+    const dest = `/etc/${f}`;
+    const host = resolveInRoot(merged, dest);
+    try { if (fs.lstatSync(host).isSymbolicLink()) fs.unlinkSync(host); } catch { /* missing */ }
+    bind(path.join(dir, f), mountPoint(merged, dest, false), false, false);
+  }
+  for (const m of rec.hostConfig.mounts) {
+    const isDir = fs.statSync(m.source).isDirectory();
+    bind(m.source, mountPoint(merged, m.destination, isDir), m.readOnly);
+  }
+  if (rec.hostConfig.readOnly) mount(null, merged, null, MS.BIND | MS.REMOUNT | MS.RDONLY, null);
+  return merged;
+}
+
+function enterRoot(merged: string): void {
+  process.chdir(merged);
+  pivotRoot('.', '.');
+  umount2('.', MNT_DETACH);
+  process.chdir('/');
+}
+
+/** The executable for argv0: a path as is, else searched in the container's PATH. */
+function findExecutable(argv0: string, env: string[]): string {
+  if (argv0.includes('/')) {
+    if (!fs.existsSync(argv0)) throw new TspodError('ERR_TSPOD_COMMAND_NOT_FOUND', `exec: "${argv0}": stat ${argv0}: no such file or directory`, { exitCode: EXIT_NOT_FOUND });
+    return argv0;
+  }
+  for (const dir of (envValue(env, 'PATH') ?? DEFAULT_PATH).split(':')) {
+    const p = path.join(dir || '.', argv0);
+    try {
+      const st = fs.statSync(p);
+      if (st.isFile() && (st.mode & 0o111)) return p;
+    } catch { /* next */ }
+  }
+  throw new TspodError('ERR_TSPOD_COMMAND_NOT_FOUND', `exec: "${argv0}": executable file not found in $PATH`, { exitCode: EXIT_NOT_FOUND });
+}
+
+/** docker's wording and status for a failed execve: 127 when something is missing, else 126. */
+function execError(file: string, err: SyscallError): TspodError {
+  const what: Record<string, string> = { EACCES: 'permission denied', ENOEXEC: 'exec format error', ENOENT: 'no such file or directory' };
+  const text = what[err.errnoName] ?? err.errnoName;
+  if (err.errnoName === 'ENOENT') return new TspodError('ERR_TSPOD_COMMAND_NOT_FOUND', `exec: "${file}": ${text}`, { exitCode: EXIT_NOT_FOUND });
+  return new TspodError('ERR_TSPOD_CANNOT_INVOKE', `exec: "${file}": ${text}`, { exitCode: EXIT_CANNOT_INVOKE });
+}
+
+function dropCapabilities(keep: number[]): void {
+  const last = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  for (let cap = 0; cap <= last; cap++) {
+    if (!keep.includes(cap)) prctl(PR.CAPBSET_DROP, cap);
+  }
+}
+
+function attachTty(n: number): void {
+  const fd = fs.openSync(`/dev/pts/${n}`, fs.constants.O_RDWR);
+  setsid();
+  ioctlInt(fd, TIOC.SCTTY, 0);
+  for (const target of [0, 1, 2]) dup2(fd, target);
+  if (fd > 2) fs.closeSync(fd);
+}
+
+export function initMain(storeRoot: string, id: string): never {
+  const exit = EXIT_TSPOD_FAILED;
+  try {
+    const hostPid = Number(fs.readlinkSync('/proc/self'));
+    send({ type: 'pid', pid: hostPid });
+    const dir = path.join(storeRoot, 'containers', id);
+    const rec = JSON.parse(fs.readFileSync(path.join(dir, 'container.json'), 'utf8')) as ContainerRecord;
+    const merged = setupRootfs(storeRoot, dir, rec);
+    let ptyNumber = -1;
+    if (rec.config.tty) {
+      send({ type: 'ptmx', path: `/proc/${hostPid}/root${merged}/dev/pts/ptmx` });
+      const reply = JSON.parse(readLineSync()) as { n: number };
+      ptyNumber = reply.n;
+    }
+    enterRoot(merged);
+    sethostname(rec.config.hostname);
+    const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };
+    const user = resolveUser(rec.config.user, read('/etc/passwd'), read('/etc/group'));
+    let env = rec.config.env;
+    if (envValue(env, 'HOME') === undefined) env = [...env, `HOME=${user.home}`];
+    const wd = rec.config.workingDir;
+    mkdirp(wd);
+    process.chdir(wd);
+    const argv = [...rec.config.entrypoint, ...rec.config.cmd];
+    const file = findExecutable(argv[0], env);
+    if (ptyNumber >= 0) attachTty(ptyNumber);
+    for (const fd of [0, 1, 2]) clearCloexec(fd);
+    cloexecFrom(3);
+    dropCapabilities(DEFAULT_CAPS);
+    prctl(PR.SET_NO_NEW_PRIVS, 1);
+    setgroups(user.groups);
+    setresgid(user.gid);
+    setresuid(user.uid);
+    prctl(PR.SET_PDEATHSIG, 9); // changing credentials cleared the one unshare set
+    try {
+      execve(file, argv, env);
+    } catch (err) {
+      throw execError(file, err as SyscallError);
+    }
+  } catch (err) {
+    const e = err instanceof TspodError ? err : new TspodError('ERR_TSPOD_CONTAINER_SETUP', describeError(err));
+    const code = e.exitCode !== EXIT_TSPOD_FAILED ? e.exitCode : exit;
+    try { send({ type: 'error', code: e.code, message: e.message, exit: code }); } catch { /* parent gone */ }
+    process.exit(code);
+  }
+  process.exit(exit);
+}

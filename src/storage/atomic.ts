@@ -1,0 +1,45 @@
+/** Crash-safe file writes: temp file, fsync, rename, fsync of the directory. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { TspodError } from '../errors.ts';
+
+export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'w', mode);
+    try {
+      if (typeof data === "string") fs.writeSync(fd, data);
+      else fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    const dfd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new TspodError('ERR_TSPOD_STORAGE', `writing \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Reads JSON, or returns fallback when the file does not exist. */
+export function readJson<T>(file: string, fallback: T): T {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    throw new TspodError('ERR_TSPOD_STORAGE', `reading \`${file}\`: ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new TspodError('ERR_TSPOD_STORAGE', `reading \`${file}\`: not valid JSON`, { cause: err });
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The per-user store: content-addressed blobs, unpacked layers (keyed by
+ * diffID, shared between images), image and container records. Records are
+ * written atomically and changed only under the store lock.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { defaultPaths, type StorePaths } from './paths.ts';
+import { readJson, writeJsonAtomic } from './atomic.ts';
+import { withLock } from './lock.ts';
+import { TspodError } from '../errors.ts';
+import type { ImageRecord } from './images.ts';
+import type { ContainerRecord } from './containers.ts';
+
+export function hexOf(digest: string): string {
+  const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
+  if (!m) throw new TspodError('ERR_TSPOD_STORAGE', `unsupported digest \`${digest}\``);
+  return m[1];
+}
+
+export interface LayerMeta { diffId: string; size: number; link: string }
+
+export class Store {
+  readonly paths: StorePaths;
+  readonly root: string;
+
+  constructor(paths: StorePaths = defaultPaths()) {
+    this.paths = paths;
+    this.root = paths.root;
+    for (const d of ['blobs/sha256', 'layers', 'l', 'containers', 'tmp', 'volumes']) {
+      fs.mkdirSync(path.join(this.root, d), { recursive: true, mode: 0o700 });
+    }
+  }
+
+  /** Runs fn with the store lock held; every record change goes through here. */
+  locked<T>(fn: () => T | Promise<T>): Promise<T> {
+    return withLock(path.join(this.root, 'store.lock'), fn);
+  }
+
+  /** A fresh private directory under tmp/ for work in progress. */
+  tempDir(prefix: string): string {
+    return fs.mkdtempSync(path.join(this.root, 'tmp', `${prefix}-${process.pid}-`));
+  }
+
+  // ---- blobs ----
+  blobPath(digest: string): string {
+    return path.join(this.root, 'blobs', 'sha256', hexOf(digest));
+  }
+  hasBlob(digest: string): boolean {
+    return fs.existsSync(this.blobPath(digest));
+  }
+  readBlob(digest: string): Buffer {
+    return fs.readFileSync(this.blobPath(digest));
+  }
+  /** Stores bytes under their digest after checking it. */
+  putBlob(digest: string, data: Buffer): void {
+    const actual = `sha256:${crypto.createHash('sha256').update(data).digest('hex')}`;
+    if (actual !== digest) throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `blob digest mismatch: want ${digest}, got ${actual}`);
+    const tmp = path.join(this.root, 'tmp', `blob-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, this.blobPath(digest));
+  }
+  /** Moves a verified temp file into place as a blob. */
+  adoptBlob(digest: string, tmpFile: string): void {
+    fs.renameSync(tmpFile, this.blobPath(digest));
+  }
+
+  // ---- layers ----
+  layerDir(diffId: string): string {
+    return path.join(this.root, 'layers', hexOf(diffId));
+  }
+  layerDiff(diffId: string): string {
+    return path.join(this.layerDir(diffId), 'diff');
+  }
+  /** A layer is present once its meta.json exists (written last). */
+  layerMeta(diffId: string): LayerMeta | undefined {
+    return readJson<LayerMeta | undefined>(path.join(this.layerDir(diffId), 'meta.json'), undefined);
+  }
+  /** The short lowerdir name for a layer, relative to the store root. */
+  layerLink(diffId: string): string {
+    return `l/${hexOf(diffId).slice(0, 16)}`;
+  }
+  /**
+   * Installs an unpacked layer from a temp dir. Returns false when another
+   * command installed the same layer first (the caller then discards its copy).
+   */
+  commitLayer(diffId: string, unpacked: string, size: number): boolean {
+    const dir = this.layerDir(diffId);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      fs.renameSync(unpacked, path.join(dir, 'diff'));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw err;
+    }
+    const link = this.layerLink(diffId);
+    fs.rmSync(path.join(this.root, link), { force: true });
+    fs.symlinkSync(`../layers/${hexOf(diffId)}/diff`, path.join(this.root, link));
+    writeJsonAtomic(path.join(dir, 'meta.json'), { diffId, size, link } satisfies LayerMeta);
+    return true;
+  }
+  /** Layer ids present in the store. */
+  listLayers(): string[] {
+    return fs.readdirSync(path.join(this.root, 'layers')).filter((h) => /^[a-f0-9]{64}$/.test(h)).map((h) => `sha256:${h}`);
+  }
+
+  // ---- images ----
+  private imagesFile(): string {
+    return path.join(this.root, 'images.json');
+  }
+  images(): ImageRecord[] {
+    return readJson<{ images: ImageRecord[] }>(this.imagesFile(), { images: [] }).images;
+  }
+  /** Replaces the image list; call only under the lock. */
+  writeImages(images: ImageRecord[]): void {
+    writeJsonAtomic(this.imagesFile(), { images });
+  }
+  imageConfig(image: ImageRecord): Record<string, any> {
+    return JSON.parse(this.readBlob(image.id).toString('utf8'));
+  }
+
+  // ---- containers ----
+  containerDir(id: string): string {
+    return path.join(this.root, 'containers', id);
+  }
+  containers(): ContainerRecord[] {
+    const out: ContainerRecord[] = [];
+    for (const id of fs.readdirSync(path.join(this.root, 'containers'))) {
+      const rec = readJson<ContainerRecord | undefined>(path.join(this.containerDir(id), 'container.json'), undefined);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+  container(id: string): ContainerRecord | undefined {
+    return readJson<ContainerRecord | undefined>(path.join(this.containerDir(id), 'container.json'), undefined);
+  }
+  writeContainer(rec: ContainerRecord): void {
+    fs.mkdirSync(this.containerDir(rec.id), { recursive: true, mode: 0o700 });
+    writeJsonAtomic(path.join(this.containerDir(rec.id), 'container.json'), rec);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Entering new namespaces. Node is multithreaded, so the kernel refuses it
+ * unshare(CLONE_NEWUSER); util-linux `unshare` is the single-threaded
+ * trampoline. The child's id maps are written by newuidmap/newgidmap (or
+ * directly, for the single-id fallback) once unshare has created the user
+ * namespace; then "go" is sent on fd 3.
+ *
+ * unshare execs its program at once, before the maps exist, and an execve by
+ * an unmapped uid drops every capability. So unshare runs a `sh` that waits
+ * for "go" and only then execs the real program, as mapped root with the full
+ * capability set of the namespace. fd 3 stays open as the channel.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { Duplex } from 'node:stream';
+import { containerMap, mapArgs, parseSubIds, type IdMapping } from './idmap.ts';
+import { run, start, which } from '../sys/spawn.ts';
+import { TspodError } from '../errors.ts';
+import { logger } from '../log.ts';
+
+const debug = logger('userns');
+
+export type Namespace = 'mount' | 'pid' | 'uts' | 'ipc' | 'net' | 'cgroup';
+
+export interface IdMaps { uid: IdMapping[]; gid: IdMapping[]; single: boolean }
+
+/** The maps for the current user, read from /etc/subuid and /etc/subgid. */
+export function currentIdMaps(): IdMaps {
+  const me = os.userInfo();
+  const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };
+  const subu = parseSubIds(read('/etc/subuid'), me.username, me.uid);
+  const subg = parseSubIds(read('/etc/subgid'), me.username, me.uid);
+  const single = subu.length === 0 || subg.length === 0 || !which('newuidmap') || !which('newgidmap');
+  if (single) debug('no subordinate ids (or no newuidmap) for %s: mapping only uid %d', me.username, me.uid);
+  return {
+    uid: containerMap(me.uid, single ? [] : subu),
+    gid: containerMap(me.gid, single ? [] : subg),
+    single,
+  };
+}
+
+export interface EnterOptions {
+  namespaces: Namespace[];
+  /** Program to run inside, started once the id maps are in place. */
+  argv: string[];
+  /** stdin, stdout, stderr of the entered program (fd 3 is added). */
+  stdio: Array<'pipe' | 'ignore' | 'inherit' | number>;
+  env?: NodeJS.ProcessEnv;
+  maps?: IdMaps;
+}
+
+export interface Entered {
+  child: ChildProcess;
+  /** fd 3 of the entered program: "go" was sent; it may write messages back. */
+  channel: Duplex;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForUserns(child: ChildProcess): Promise<void> {
+  const own = fs.readlinkSync('/proc/self/ns/user');
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    try {
+      if (fs.readlinkSync(`/proc/${child.pid}/ns/user`) !== own) return;
+    } catch { /* not there yet or gone */ }
+    if (i > 5000) break;
+    await sleep(i < 50 ? 0 : 2);
+  }
+  throw new TspodError('ERR_TSPOD_USERNS', 'creating a user namespace with `unshare`: it exited before creating one (are unprivileged user namespaces allowed? see `tspod doctor`)');
+}
+
+async function writeMaps(pid: number, maps: IdMaps): Promise<void> {
+  if (maps.single) {
+    fs.writeFileSync(`/proc/${pid}/uid_map`, `0 ${maps.uid[0].outer} 1\n`);
+    fs.writeFileSync(`/proc/${pid}/setgroups`, 'deny\n');
+    fs.writeFileSync(`/proc/${pid}/gid_map`, `0 ${maps.gid[0].outer} 1\n`);
+    return;
+  }
+  await Promise.all([
+    run(['newuidmap', String(pid), ...mapArgs(maps.uid)]),
+    run(['newgidmap', String(pid), ...mapArgs(maps.gid)]),
+  ]);
+}
+
+/** Starts argv in new namespaces with the user's id maps; resolves once "go" is sent. */
+export async function enterNamespaces(opts: EnterOptions): Promise<Entered> {
+  const flags = ['--user', ...opts.namespaces.map((n) => `--${n}`)];
+  if (opts.namespaces.includes('pid')) flags.push('--fork', '--kill-child');
+  const stdio = [...opts.stdio.slice(0, 3), 'pipe'];
+  const waitThenExec = ['sh', '-c', 'read -r _ <&3 && exec "$@"', 'tspod-wait', ...opts.argv];
+  const child = start(['unshare', ...flags, '--', ...waitThenExec], { stdio: stdio as StdioOptions, env: opts.env });
+  const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) =>
+    reject(new TspodError('ERR_TSPOD_USERNS', `running \`unshare\`: ${err.code ?? err.message}`))));
+  const channel = child.stdio[3] as Duplex;
+  await Promise.race([waitForUserns(child), spawnError]);
+  await writeMaps(child.pid!, opts.maps ?? currentIdMaps());
+  channel.write('go\n');
+  debug('entered %o as pid %d', opts.namespaces, child.pid);
+  return { child, channel };
+}
+
+/** Exit of a child as a shell would report it: the status, or 128+signal. */
+export function waitExit(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+  });
+}
+
+/**
+ * Runs a shell command inside a user namespace with the container id map
+ * (files owned by subordinate ids become manageable), e.g. removing a tree.
+ */
+export async function runInUserns(script: string, args: string[], maps?: IdMaps): Promise<void> {
+  const { child, channel } = await enterNamespaces({
+    namespaces: [],
+    argv: ['sh', '-c', `exec 3<&- && ${script}`, 'sh', ...args],
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maps,
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  channel.resume();
+  const code = await waitExit(child);
+  if (code !== 0) throw new TspodError('ERR_TSPOD_USERNS', `running \`${script}\` in the user namespace: exit status ${code}: ${stderr.trim()}`);
+}
+
+/** rm -rf inside the user namespace, for trees holding subordinate-owned files. */
+export async function removeTrees(paths: string[], maps?: IdMaps): Promise<void> {
+  const existing = paths.filter((p) => fs.existsSync(p));
+  if (!existing.length) return;
+  try {
+    for (const p of existing) fs.rmSync(p, { recursive: true, force: true });
+    return;
+  } catch {
+    debug('plain removal failed, removing inside the user namespace: %o', existing);
+  }
+  await runInUserns('rm -rf -- "$@"', existing, maps);
+}

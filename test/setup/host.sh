@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Prepares this host the way a normal rootless-container host is prepared.
+# Run as root. Idempotent. Installs Debian packages, makes /dev/fuse and
+# /dev/net/tun usable by ordinary users (0666, as standard distros ship them),
+# and creates the non-root user the end-to-end tests run tspod as, with
+# /etc/subuid and /etc/subgid ranges.
+set -euo pipefail
+TEST_USER=${TSPOD_TEST_USER:-tspodtest}
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test/setup/host.sh: run as root (it installs packages and creates a user)" >&2
+  exit 1
+fi
+
+PKGS=(uidmap docker-registry skopeo busybox-static fuse-overlayfs slirp4netns passt apache2-utils)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian package starts a registry on :5000 through its init script; tests start their own.
+systemctl stop docker-registry 2>/dev/null || true
+
+for dev in /dev/fuse /dev/net/tun; do
+  [ -e "$dev" ] && chmod 0666 "$dev"
+done
+
+if ! id "$TEST_USER" >/dev/null 2>&1; then
+  useradd --create-home --shell /bin/bash "$TEST_USER"
+fi
+for f in /etc/subuid /etc/subgid; do
+  touch "$f"
+  grep -q "^$TEST_USER:" "$f" || echo "$TEST_USER:200000:65536" >> "$f"
+done
+echo "host ready: user $TEST_USER ($(id -u "$TEST_USER")), $(grep "^$TEST_USER:" /etc/subuid)"
