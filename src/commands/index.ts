@@ -7,5 +7,6 @@ import { RmCommand } from './container/rm.ts';
 import { PsCommand } from './container/ps.ts';
 import { InfoCommand } from './system/info.ts';
 import { VersionCommand } from './system/version.ts';
+import { ResetCommand } from './system/reset.ts';
 
-export const COMMANDS = [PullCommand, ImagesCommand, RmiCommand, RunCommand, RmCommand, PsCommand, InfoCommand, VersionCommand];
+export const COMMANDS = [PullCommand, ImagesCommand, RmiCommand, RunCommand, RmCommand, PsCommand, InfoCommand, VersionCommand, ResetCommand];

@@ -5,6 +5,7 @@
  * Reports its host pid, pty requests and setup errors on the channel.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { readLineSync, send } from './channel.ts';
 import { mountRootfs } from '../fuse-overlay/rootfs.ts';
@@ -12,7 +13,7 @@ import { resolveUser } from './user.ts';
 import { envValue, DEFAULT_PATH } from './env.ts';
 import {
   mount, umount2, MNT_DETACH, MS, pivotRoot, sethostname, prctl, PR, setgroups, setresgid, setresuid,
-  execve, clearCloexec, cloexecFrom, setsid, ioctlInt, TIOC, dup2,
+  execve, clearCloexec, cloexecFrom, setsid, ioctlInt, TIOC, dup2, defaultSignals,
 } from '../sys/libc.ts';
 import { describeError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_TSPOD_FAILED, SyscallError, TspodError } from '../errors.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
@@ -216,13 +217,13 @@ export function initMain(storeRoot: string, id: string): never {
     const file = findExecutable(argv[0], env);
     if (ptyNumber >= 0) attachTty(ptyNumber);
     for (const fd of [0, 1, 2]) clearCloexec(fd);
+    defaultSignals([os.constants.signals.SIGPIPE, os.constants.signals.SIGXFSZ]);
     cloexecFrom(3);
     dropCapabilities(DEFAULT_CAPS);
     prctl(PR.SET_NO_NEW_PRIVS, 1);
     setgroups(user.groups);
     setresgid(user.gid);
     setresuid(user.uid);
-    prctl(PR.SET_PDEATHSIG, 9); // changing credentials cleared the one unshare set
     try {
       execve(file, argv, env);
     } catch (err) {

@@ -21,7 +21,7 @@ type Fn = (...args: any[]) => any;
 interface Libc {
   mount: Fn; umount2: Fn; syscall3: Fn; sethostname: Fn; prctl: Fn; setresuid: Fn; setresgid: Fn;
   setgroups: Fn; execve: Fn; fcntl: Fn; mknod: Fn; lsetxattr: Fn; ioctlInt: Fn; ioctlPtr: Fn; ioctlWinsize: Fn;
-  setsid: Fn; flock: Fn; close: Fn; dup2: Fn; open: Fn; kill: Fn; chroot: Fn; umask: Fn;
+  setsid: Fn; flock: Fn; signal: Fn; close: Fn; dup2: Fn; open: Fn; kill: Fn; chroot: Fn; umask: Fn;
 }
 
 let cached: Libc | undefined;
@@ -47,6 +47,7 @@ function lib(): Libc {
     ioctlPtr: l.func('ioctl', 'int', ['int', 'unsigned long', k.out(k.pointer('int'))]) as unknown as Fn,
     ioctlWinsize: l.func('ioctl', 'int', ['int', 'unsigned long', k.pointer(winsize)]) as unknown as Fn,
     setsid: l.func('int setsid()'),
+    signal: l.func('intptr_t signal(int sig, intptr_t handler)'),
     flock: l.func('int flock(int fd, int op)'),
     close: l.func('int close(int fd)'),
     dup2: l.func('int dup2(int from, int to)'),
@@ -180,6 +181,11 @@ export function flock(fd: number, op: number): boolean {
   if (e === os.constants.errno.EWOULDBLOCK) return false;
   if (e === EINTR) return flock(fd, op);
   throw new SyscallError('flock', e, errnoName(e));
+}
+
+/** Restores the default action of signals (Node ignores SIGPIPE and SIGXFSZ; exec keeps ignored ones). */
+export function defaultSignals(signals: number[]): void {
+  for (const sig of signals) lib().signal(sig, 0);
 }
 
 export function dup2(from: number, to: number): void {

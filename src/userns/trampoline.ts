@@ -7,8 +7,8 @@
  *
  * unshare execs its program at once, before the maps exist, and an execve by
  * an unmapped uid drops every capability. So unshare runs a `sh` that waits
- * for "go" and only then execs the real program, as mapped root with the full
- * capability set of the namespace. fd 3 stays open as the channel.
+ * for "go" and only then starts the real program, as mapped root with the
+ * full capability set of the namespace. fd 3 stays open as the channel.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -58,6 +58,17 @@ export interface Entered {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for "go", then becomes the program. */
+const WAIT_THEN_EXEC = 'read -r _ <&3 && exec "$@"';
+/**
+ * With a new pid namespace: waits for "go", then forks the program (the first
+ * child becomes pid 1 of the namespace) and reports its status, 128+signal if
+ * killed. (`unshare --fork` cannot: util-linux 2.38 exits 1 for a SIGKILLed
+ * child.) Stdin is passed on fd 4 because a background job's stdin is
+ * otherwise /dev/null.
+ */
+const FORK_AND_WAIT = 'read -r _ <&3 || exit 125; exec 4<&0; "$@" <&4 4<&- & exec 3<&- 4<&-; wait $!';
+
 async function waitForUserns(child: ChildProcess): Promise<void> {
   const own = fs.readlinkSync('/proc/self/ns/user');
   for (let i = 0; ; i++) {
@@ -87,10 +98,8 @@ async function writeMaps(pid: number, maps: IdMaps): Promise<void> {
 /** Starts argv in new namespaces with the user's id maps; resolves once "go" is sent. */
 export async function enterNamespaces(opts: EnterOptions): Promise<Entered> {
   const flags = ['--user', ...opts.namespaces.map((n) => `--${n}`)];
-  if (opts.namespaces.includes('pid')) flags.push('--fork', '--kill-child');
   const stdio = [...opts.stdio.slice(0, 3), 'pipe'];
-  const waitThenExec = ['sh', '-c', 'read -r _ <&3 && exec "$@"', 'tspod-wait', ...opts.argv];
-  const child = start(['unshare', ...flags, '--', ...waitThenExec], { stdio: stdio as StdioOptions, env: opts.env });
+  const child = start(['unshare', ...flags, '--', 'sh', '-c', opts.namespaces.includes('pid') ? FORK_AND_WAIT : WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv], { stdio: stdio as StdioOptions, env: opts.env });
   const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) =>
     reject(new TspodError('ERR_TSPOD_USERNS', `running \`unshare\`: ${err.code ?? err.message}`))));
   const channel = child.stdio[3] as Duplex;

@@ -1,0 +1,116 @@
+/**
+ * End-to-end harness: runs the built tspod as a NON-root user (the one
+ * test/setup/host.sh creates, with subuid/subgid ranges) against a real
+ * registry. As root it switches to that user with setpriv; as a non-root
+ * developer with subordinate ids it runs as that developer.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+export const TEST_USER = process.env.TSPOD_TEST_USER ?? 'tspodtest';
+
+interface Identity { uid: number; gid: number; name: string; home: string }
+
+function identity(): Identity | { skip: string } {
+  if (process.getuid!() !== 0) {
+    const me = os.userInfo();
+    const sub = fs.existsSync('/etc/subuid') ? fs.readFileSync('/etc/subuid', 'utf8') : '';
+    if (!sub.split('\n').some((l) => l.startsWith(`${me.username}:`))) return { skip: `user ${me.username} has no /etc/subuid range; run bash .ci/run as root` };
+    return { uid: me.uid, gid: me.gid, name: me.username, home: me.homedir };
+  }
+  const r = spawnSync('id', ['-u', TEST_USER], { encoding: 'utf8' });
+  if (r.status !== 0) return { skip: `test user ${TEST_USER} missing: run test/setup/host.sh as root first` };
+  const uid = Number(r.stdout.trim());
+  const gid = Number(execFileSync('id', ['-g', TEST_USER], { encoding: 'utf8' }).trim());
+  return { uid, gid, name: TEST_USER, home: `/home/${TEST_USER}` };
+}
+
+export const who = identity();
+export const skip = 'skip' in who ? who.skip : false;
+
+/** The node binary and bundle, copied where the test user can read them if needed. */
+function binaries(id: Identity): { node: string; bundle: string } {
+  const bundle = path.join(repo, 'dist', 'tspod.cjs');
+  if (!fs.existsSync(bundle)) throw new Error('dist/tspod.cjs missing: run npm run build first');
+  const canRead = process.getuid!() !== 0 || spawnSync('setpriv', ['--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups',
+    'sh', '-c', 'test -x "$0" && test -r "$1"', process.execPath, bundle]).status === 0;
+  if (canRead) return { node: process.execPath, bundle };
+  const dir = '/tmp/tspod-e2e-bin';
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (!fs.existsSync(path.join(dir, 'node')) || fs.statSync(path.join(dir, 'node')).size !== fs.statSync(process.execPath).size) {
+    fs.copyFileSync(process.execPath, path.join(dir, 'node.tmp'));
+    fs.chmodSync(path.join(dir, 'node.tmp'), 0o755);
+    fs.renameSync(path.join(dir, 'node.tmp'), path.join(dir, 'node'));
+  }
+  fs.cpSync(path.join(repo, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+  return { node: path.join(dir, 'node'), bundle: path.join(dir, 'dist', 'tspod.cjs') };
+}
+
+export interface Result { status: number; stdout: string; stderr: string }
+
+export interface Env {
+  /** Runs tspod with args as the test user; never throws on a non-zero exit. */
+  tspod(args: string[], opts?: { input?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Result>;
+  /** argv that runs tspod as the test user (for tmux, spawn with a pty...). */
+  argv(args: string[]): string[];
+  /** The user's store root. */
+  root: string;
+  /** A scratch dir the test user owns. */
+  scratch: string;
+  uid: number;
+  cleanup(): void;
+}
+
+/** A fresh store and runtime dir for one test file. */
+export function testEnv(): Env {
+  if ('skip' in who) throw new Error(who.skip);
+  const id = who;
+  const { node, bundle } = binaries(id);
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-e2e-'));
+  fs.chmodSync(base, 0o755);
+  const dirs = { data: path.join(base, 'data'), run: path.join(base, 'run'), config: path.join(base, 'config'), scratch: path.join(base, 'scratch') };
+  for (const d of Object.values(dirs)) fs.mkdirSync(d, { mode: 0o700 });
+  if (process.getuid!() === 0) for (const d of [base, ...Object.values(dirs)]) fs.chownSync(d, id.uid, id.gid);
+  const env: Record<string, string> = {
+    HOME: id.home, USER: id.name, LOGNAME: id.name, PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
+    XDG_DATA_HOME: dirs.data, XDG_RUNTIME_DIR: dirs.run, XDG_CONFIG_HOME: dirs.config, LANG: 'C.UTF-8',
+  };
+  const argv = (args: string[], extra: Record<string, string> = {}) => {
+    const vars = Object.entries({ ...env, ...extra }).map(([k, v]) => `${k}=${v}`);
+    const asUser = process.getuid!() === 0 ? ['setpriv', '--reuid', String(id.uid), '--regid', String(id.gid), '--init-groups'] : [];
+    return [...asUser, 'env', '-i', ...vars, node, bundle, ...args];
+  };
+  return {
+    root: path.join(dirs.data, 'tspod'),
+    scratch: dirs.scratch,
+    uid: id.uid,
+    argv: (args) => argv(args),
+    tspod(args, opts = {}) {
+      const a = argv(args, opts.env);
+      return new Promise((resolve, reject) => {
+        const child = spawn(a[0], a.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+        child.on('error', reject);
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          resolve({ status: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stdout, stderr });
+        });
+        child.stdin.end(opts.input ?? '');
+      });
+    },
+    cleanup() {
+      // Layer files belong to subordinate ids: let tspod itself remove what it can, then the rest as root.
+      const reset = argv(['system', 'reset', '-f']);
+      spawnSync(reset[0], reset.slice(1));
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
