@@ -109,6 +109,7 @@ async function parallel<T>(items: T[], limit: number, job: (item: T, index: numb
 
 export async function pullImage(opts: PullOptions): Promise<PullResult> {
   const { store } = opts;
+  await removeTrees(await store.locked(() => store.leftovers()));
   const progress = opts.progress ?? quietProgress;
   const ref = parseReference(opts.reference);
   const conf = loadRegistriesConf(store.paths.configHome);

@@ -57,9 +57,9 @@ function manifestBlobs(store: Store, img: ImageRecord): string[] {
   }
 }
 
-/** Deletes layers and blobs that no image or container refers to. */
+/** Deletes layers and blobs that no image or container refers to, and leftovers of interrupted commands. */
 export async function collectGarbage(store: Store): Promise<void> {
-  const { layers, blobs } = await store.locked(() => {
+  const { layers, blobs, leftovers } = await store.locked(() => {
     const images = store.images();
     const keepLayers = referencedLayers(images, store.containers().map((c) => c.layers));
     const keepBlobs = new Set(images.flatMap((i) => manifestBlobs(store, i)).map((d) => d.slice(7)));
@@ -72,8 +72,8 @@ export async function collectGarbage(store: Store): Promise<void> {
       fs.rmSync(path.join(store.root, store.layerLink(l)), { force: true });
     }
     for (const b of blobs) fs.rmSync(b, { force: true });
-    return { layers, blobs };
+    return { layers, blobs, leftovers: store.leftovers() };
   });
-  debug('collected %d layers, %d blobs', layers.length, blobs.length);
-  await removeTrees(layers.map((l) => store.layerDir(l)));
+  debug('collected %d layers, %d blobs, %d leftovers', layers.length, blobs.length, leftovers.length);
+  await removeTrees([...layers.map((l) => store.layerDir(l)), ...leftovers]);
 }

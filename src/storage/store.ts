@@ -13,6 +13,15 @@ import { TspodError } from '../errors.ts';
 import type { ImageRecord } from './images.ts';
 import type { ContainerRecord } from './containers.ts';
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function hexOf(digest: string): string {
   const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
   if (!m) throw new TspodError('ERR_TSPOD_STORAGE', `unsupported digest \`${digest}\``);
@@ -82,25 +91,49 @@ export class Store {
     return `l/${hexOf(diffId).slice(0, 16)}`;
   }
   /**
-   * Installs an unpacked layer from a temp dir. Returns false when another
-   * command installed the same layer first (the caller then discards its copy).
+   * Installs an unpacked, verified layer from a temp dir. Returns false when
+   * the layer was already there (the caller then discards its copy). A `diff`
+   * without meta.json is a commit interrupted after its rename: the content
+   * was verified before the rename, so it is completed, not redone.
    */
   commitLayer(diffId: string, unpacked: string, size: number): boolean {
     const dir = this.layerDir(diffId);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    let installed = true;
     try {
       fs.renameSync(unpacked, path.join(dir, 'diff'));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
-      throw err;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      installed = false;
     }
-    const link = this.layerLink(diffId);
-    fs.rmSync(path.join(this.root, link), { force: true });
-    fs.symlinkSync(`../layers/${hexOf(diffId)}/diff`, path.join(this.root, link));
-    writeJsonAtomic(path.join(dir, 'meta.json'), { diffId, size, link } satisfies LayerMeta);
-    return true;
+    if (!this.layerMeta(diffId)) {
+      const link = this.layerLink(diffId);
+      fs.rmSync(path.join(this.root, link), { force: true });
+      fs.symlinkSync(`../layers/${hexOf(diffId)}/diff`, path.join(this.root, link));
+      writeJsonAtomic(path.join(dir, 'meta.json'), { diffId, size, link } satisfies LayerMeta);
+    }
+    return installed;
   }
+
+  /**
+   * Leftovers of commands that died (Ctrl-C, kill -9): temp entries of dead
+   * processes, container dirs without a record or with an unfinished removal.
+   * Call under the lock; remove the returned paths afterwards.
+   */
+  leftovers(): string[] {
+    const out: string[] = [];
+    const tmp = path.join(this.root, 'tmp');
+    for (const name of fs.readdirSync(tmp)) {
+      const pid = Number(/-(\d+)-/.exec(name)?.[1]);
+      if (!pid || !processAlive(pid)) out.push(path.join(tmp, name));
+    }
+    for (const id of fs.readdirSync(path.join(this.root, 'containers'))) {
+      if (!fs.existsSync(path.join(this.containerDir(id), 'container.json'))) out.push(this.containerDir(id));
+    }
+    return out;
+  }
+
   /** Layer ids present in the store. */
   listLayers(): string[] {
     return fs.readdirSync(path.join(this.root, 'layers')).filter((h) => /^[a-f0-9]{64}$/.test(h)).map((h) => `sha256:${h}`);

@@ -30,8 +30,6 @@ export class ImagesCommand extends TspodCommand {
           const ref = parseReference(name);
           repo = familiarRepository(ref);
           tag = ref.tag ?? '<none>';
-        } else if (img.repoDigests.length) {
-          repo = familiarRepository(parseReference(img.repoDigests[0]));
         }
         if (this.repository && repo !== this.repository && !name.startsWith(this.repository)) continue;
         const digest = img.repoDigests[0]?.split('@')[1] ?? '<none>';
