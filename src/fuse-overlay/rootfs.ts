@@ -1,10 +1,14 @@
 /**
  * Mounting a container's root filesystem from its image layers, inside the
  * container's mount namespace. Backends, tried in order: native overlayfs
- * (userxattr, kernel >= 5.11 in a user namespace), then fuse-overlayfs.
+ * (userxattr, kernel >= 5.11 in a user namespace), fuse-overlayfs, and a
+ * plain copy of the layers (slow to create, but needs nothing of the host).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mount, MS } from '../sys/libc.ts';
+import { flattenLayers } from './flatten.ts';
 import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
 
@@ -45,10 +49,39 @@ const fuse: RootfsBackend = {
   },
 };
 
-export const BACKENDS: RootfsBackend[] = [native, fuse];
+/** The copy is made once per container, next to its upper dir, and kept across restarts. */
+const copy: RootfsBackend = {
+  name: 'copy',
+  mount(spec) {
+    const rootfs = path.join(path.dirname(spec.upper), 'rootfs');
+    const done = path.join(path.dirname(spec.upper), 'rootfs.complete');
+    if (!fs.existsSync(done)) {
+      fs.rmSync(rootfs, { recursive: true, force: true });
+      fs.mkdirSync(rootfs, { mode: 0o755 });
+      flattenLayers([...spec.lowers].reverse().map((l) => path.resolve(spec.cwd, l)), rootfs);
+      fs.writeFileSync(done, '');
+    }
+    mount(rootfs, spec.target, null, MS.BIND | MS.REC, null);
+  },
+};
+
+export const BACKENDS: RootfsBackend[] = [native, fuse, copy];
+
+/**
+ * The backends to try: all in order, or only the one named by
+ * TSPOD_ROOTFS_BACKEND (overlay, fuse-overlayfs, copy) for hosts and tests
+ * that need a particular one.
+ */
+export function chosenBackends(env: NodeJS.ProcessEnv = process.env): RootfsBackend[] {
+  const want = env.TSPOD_ROOTFS_BACKEND;
+  if (!want) return BACKENDS;
+  const b = BACKENDS.find((x) => x.name === want);
+  if (!b) throw new TspodError('ERR_TSPOD_CONFIG', `TSPOD_ROOTFS_BACKEND=${want}: not one of ${BACKENDS.map((x) => x.name).join(', ')}`);
+  return [b];
+}
 
 /** Mounts with the first backend that works; returns its name. */
-export function mountRootfs(spec: RootfsSpec, backends: RootfsBackend[] = BACKENDS): string {
+export function mountRootfs(spec: RootfsSpec, backends: RootfsBackend[] = chosenBackends()): string {
   const errors: string[] = [];
   for (const b of backends) {
     try {

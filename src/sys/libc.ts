@@ -21,7 +21,7 @@ type Fn = (...args: any[]) => any;
 interface Libc {
   mount: Fn; umount2: Fn; syscall3: Fn; sethostname: Fn; prctl: Fn; setresuid: Fn; setresgid: Fn;
   setgroups: Fn; execve: Fn; fcntl: Fn; mknod: Fn; lsetxattr: Fn; ioctlInt: Fn; ioctlPtr: Fn; ioctlWinsize: Fn;
-  setsid: Fn; flock: Fn; signal: Fn; close: Fn; dup2: Fn; open: Fn; kill: Fn; chroot: Fn; umask: Fn;
+  setsid: Fn; flock: Fn; signal: Fn; lgetxattr: Fn; close: Fn; dup2: Fn; open: Fn; kill: Fn; chroot: Fn; umask: Fn;
 }
 
 let cached: Libc | undefined;
@@ -42,6 +42,7 @@ function lib(): Libc {
     execve: l.func('int execve(const char *path, const char **argv, const char **envp)'),
     fcntl: l.func('int fcntl(int fd, int cmd, int arg)'),
     mknod: l.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+    lgetxattr: l.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)'),
     lsetxattr: l.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
     ioctlInt: l.func('ioctl', 'int', ['int', 'unsigned long', 'int']) as unknown as Fn,
     ioctlPtr: l.func('ioctl', 'int', ['int', 'unsigned long', k.out(k.pointer('int'))]) as unknown as Fn,
@@ -146,6 +147,14 @@ export function mknod(path: string, mode: number, dev: number): void {
 
 export function lsetxattr(path: string, name: string, value: Buffer): void {
   check(lib().lsetxattr(path, name, value, value.length, 0), () => `setting xattr ${name} on \`${path}\``);
+}
+
+/** The value of an xattr, or undefined when it is not set. */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  const buf = Buffer.alloc(256);
+  const n = Number(lib().lgetxattr(path, name, buf, buf.length));
+  if (n < 0) return undefined;
+  return buf.subarray(0, n);
 }
 
 export const TIOC = { SCTTY: 0x540e, SWINSZ: 0x5414, GWINSZ: 0x5413, GPTN: 0x80045430, SPTLCK: 0x40045431 } as const;
