@@ -1,19 +1,18 @@
 /**
- * The one place koffi is loaded. The native addon is looked up next to the
+ * The one place koffi is loaded, lazily (most commands never need it). The
+ * JavaScript half is bundled; the native addon is looked up next to the
  * running bundle (`<dir>/koffi/linux_x64/koffi.node`), then in node_modules.
  */
 import path from 'node:path';
-import { createRequire } from 'node:module';
 
 type Koffi = typeof import('koffi');
 let loaded: Koffi | undefined;
 
 export function koffi(): Koffi {
   if (loaded) return loaded;
-  const req = createRequire(__filename);
   // koffi's indirect entry searches process.resourcesPath for the addon.
   const proc = process as unknown as { resourcesPath?: string };
   proc.resourcesPath ??= process.env.TSPOD_RESOURCES ?? path.dirname(__filename);
-  loaded = req('koffi/indirect') as Koffi;
+  loaded = require('koffi/indirect') as Koffi;
   return loaded;
 }

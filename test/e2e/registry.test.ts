@@ -149,10 +149,11 @@ test('a pull killed midway leaves a store the next pull can use', { skip }, asyn
   try {
     const a = env.argv(['pull', `${slow.host}/test/layered`]);
     const child = spawn(a[0], a.slice(1), { stdio: 'ignore' });
+    const closed = new Promise((r) => child.once('close', r));
     const tmp = path.join(env.root, 'tmp');
     for (let i = 0; i < 200 && !(fs.existsSync(tmp) && fs.readdirSync(tmp).some((n) => n.startsWith('dl-'))); i++) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGKILL');
-    await new Promise((r) => child.on('close', r));
+    await closed;
     assert.ok(fs.readdirSync(tmp).length > 0, 'the killed pull left temp files');
   } finally { await slow.stop(); }
   const again = await env.tspod(['pull', `${reg.host}/test/layered`]);
