@@ -60,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   const { Cli, Builtins } = await import('clipanion');
   const { COMMANDS } = await import('./commands/index.ts');
   const { VERSION } = await import('./system/info.ts');
-  const cli = new Cli({ binaryName: 'tspod', binaryLabel: 'tspod', binaryVersion: VERSION });
+  const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const cli = new Cli({ binaryName: 'tspod', binaryLabel: 'tspod', binaryVersion: VERSION, enableColors: colors });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   for (const c of COMMANDS) cli.register(c);
@@ -72,8 +73,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     command = cli.process(g.rest.length ? g.rest : ['--help']);
   } catch (err) {
-    const msg = describeError(err).split('\n').find((l) => l.trim()) ?? 'invalid usage';
-    process.stderr.write(`Error: ${msg.replace(/^Usage Error: /, '')}\nSee 'tspod --help'.\n`);
+    const first = describeError(err).split('\n').find((l) => l.trim()) ?? 'invalid usage';
+    const verb = g.rest.find((a) => !a.startsWith('-'));
+    const msg = first.startsWith('Command not found') ? `unknown command "${verb}" for "tspod"` : first.replace(/^Usage Error: /, '');
+    process.stderr.write(`Error: ${msg}\nSee 'tspod --help'.\n`);
     return EXIT_TSPOD_FAILED;
   }
   return cli.run(command, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });

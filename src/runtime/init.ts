@@ -182,6 +182,32 @@ function dropCapabilities(keep: number[]): void {
   }
 }
 
+/** Whether `id` is mapped in this user namespace (uid_map or gid_map). */
+function mapped(file: string, id: number): boolean {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').some((line) => {
+    const [inner, , count] = line.trim().split(/\s+/).map(Number);
+    return id >= inner && id < inner + count;
+  });
+}
+
+function switchUser(user: { uid: number; gid: number; groups: number[] }): void {
+  for (const [file, id, what] of [['/proc/self/uid_map', user.uid, 'uid'], ['/proc/self/gid_map', user.gid, 'gid']] as const) {
+    if (!mapped(file, id)) {
+      throw new TspodError('ERR_TSPOD_CONTAINER_SETUP',
+        `${what} ${id} is not mapped in the user namespace: only ids 0..${mapSizeOf(file) - 1} exist (add a range for your user to /etc/subuid and /etc/subgid)`);
+    }
+  }
+  if (fs.readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow') {
+    setgroups(user.groups.filter((g) => mapped('/proc/self/gid_map', g)));
+  }
+  setresgid(user.gid);
+  setresuid(user.uid);
+}
+
+function mapSizeOf(file: string): number {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').reduce((n, l) => n + Number(l.trim().split(/\s+/)[2]), 0);
+}
+
 function attachTty(n: number): void {
   const fd = fs.openSync(`/dev/pts/${n}`, fs.constants.O_RDWR);
   setsid();
@@ -221,9 +247,7 @@ export function initMain(storeRoot: string, id: string): never {
     cloexecFrom(3);
     dropCapabilities(DEFAULT_CAPS);
     prctl(PR.SET_NO_NEW_PRIVS, 1);
-    setgroups(user.groups);
-    setresgid(user.gid);
-    setresuid(user.uid);
+    switchUser(user);
     try {
       execve(file, argv, env);
     } catch (err) {

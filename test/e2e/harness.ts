@@ -11,8 +11,17 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 export const TEST_USER = process.env.TSPOD_TEST_USER ?? 'tspodtest';
+export const SOLO_USER = process.env.TSPOD_TEST_SOLO_USER ?? 'tspodsolo';
 
 interface Identity { uid: number; gid: number; name: string; home: string }
+
+function userIdentity(name: string): Identity | { skip: string } {
+  const r = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  if (r.status !== 0) return { skip: `test user ${name} missing: run test/setup/host.sh as root first` };
+  const uid = Number(r.stdout.trim());
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { uid, gid, name, home: `/home/${name}` };
+}
 
 function identity(): Identity | { skip: string } {
   if (process.getuid!() !== 0) {
@@ -21,15 +30,14 @@ function identity(): Identity | { skip: string } {
     if (!sub.split('\n').some((l) => l.startsWith(`${me.username}:`))) return { skip: `user ${me.username} has no /etc/subuid range; run bash .ci/run as root` };
     return { uid: me.uid, gid: me.gid, name: me.username, home: me.homedir };
   }
-  const r = spawnSync('id', ['-u', TEST_USER], { encoding: 'utf8' });
-  if (r.status !== 0) return { skip: `test user ${TEST_USER} missing: run test/setup/host.sh as root first` };
-  const uid = Number(r.stdout.trim());
-  const gid = Number(execFileSync('id', ['-g', TEST_USER], { encoding: 'utf8' }).trim());
-  return { uid, gid, name: TEST_USER, home: `/home/${TEST_USER}` };
+  return userIdentity(TEST_USER);
 }
 
 export const who = identity();
 export const skip = 'skip' in who ? who.skip : false;
+/** The single-id user exists only where root could create it. */
+const solo = process.getuid!() === 0 ? userIdentity(SOLO_USER) : { skip: 'the single-id user needs root to switch to' };
+export const skipSolo = 'skip' in solo ? solo.skip : false;
 
 /** The node binary and bundle, copied where the test user can read them if needed. */
 function binaries(id: Identity): { node: string; bundle: string } {
@@ -65,10 +73,11 @@ export interface Env {
   cleanup(): void;
 }
 
-/** A fresh store and runtime dir for one test file. */
-export function testEnv(): Env {
-  if ('skip' in who) throw new Error(who.skip);
-  const id = who;
+/** A fresh store and runtime dir for one test file, as the test user (or the single-id user). */
+export function testEnv(opts: { solo?: boolean } = {}): Env {
+  const chosen = opts.solo ? solo : who;
+  if ('skip' in chosen) throw new Error(chosen.skip);
+  const id = chosen;
   const { node, bundle } = binaries(id);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-e2e-'));
   fs.chmodSync(base, 0o755);

@@ -6,6 +6,8 @@
 # /etc/subuid and /etc/subgid ranges.
 set -euo pipefail
 TEST_USER=${TSPOD_TEST_USER:-tspodtest}
+# A second user with no subordinate ids, for the single-id fallback.
+SOLO_USER=${TSPOD_TEST_SOLO_USER:-tspodsolo}
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "test/setup/host.sh: run as root (it installs packages and creates a user)" >&2
@@ -36,4 +38,6 @@ for f in /etc/subuid /etc/subgid; do
   touch "$f"
   grep -q "^$TEST_USER:" "$f" || echo "$TEST_USER:200000:65536" >> "$f"
 done
+id "$SOLO_USER" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$SOLO_USER"
+sed -i "/^$SOLO_USER:/d" /etc/subuid /etc/subgid
 echo "host ready: user $TEST_USER ($(id -u "$TEST_USER")), $(grep "^$TEST_USER:" /etc/subuid)"
