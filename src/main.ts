@@ -33,6 +33,10 @@ async function internal(entry: string, args: string[]): Promise<void> {
     const { initMain } = await import('./runtime/init.ts');
     initMain(args[0], args[1]);
   }
+  if (entry === '__monitor') {
+    const { monitorMain } = await import('./monitor/monitor.ts');
+    await monitorMain(args[0], args[1], args[2]);
+  }
   if (entry === '__unpack') {
     const { unpackLayer } = await import('./layer/unpack.ts');
     try {
@@ -46,12 +50,23 @@ async function internal(entry: string, args: string[]): Promise<void> {
   }
 }
 
+/** A reader that went away (`tspod logs | head`) ends the command quietly, as for any Unix tool. */
+function quietOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0]?.startsWith('__')) {
     if (process.env.TSPOD_DEBUG) enableDebug();
     await internal(argv[0], argv.slice(1));
     return process.exitCode as number ?? 0;
   }
+  quietOnClosedOutput();
   const g = globals(argv);
   if (g.logLevel === 'debug' || g.logLevel === 'trace') {
     enableDebug();

@@ -3,10 +3,27 @@ import { PullCommand } from './image/pull.ts';
 import { ImagesCommand } from './image/ls.ts';
 import { RmiCommand } from './image/rm.ts';
 import { RunCommand } from './container/run.ts';
+import { CreateCommand } from './container/create.ts';
+import { StartCommand } from './container/start.ts';
+import { StopCommand } from './container/stop.ts';
+import { RestartCommand } from './container/restart.ts';
+import { KillCommand } from './container/kill.ts';
+import { WaitCommand } from './container/wait.ts';
+import { AttachCommand } from './container/attach.ts';
+import { LogsCommand } from './container/logs.ts';
+import { InspectCommand } from './container/inspect.ts';
 import { RmCommand } from './container/rm.ts';
 import { PsCommand } from './container/ps.ts';
+import { ContainerPruneCommand } from './container/prune.ts';
+import { RenameCommand } from './container/rename.ts';
+import { ExecCommand } from './container/exec.ts';
 import { InfoCommand } from './system/info.ts';
 import { VersionCommand } from './system/version.ts';
 import { ResetCommand } from './system/reset.ts';
 
-export const COMMANDS = [PullCommand, ImagesCommand, RmiCommand, RunCommand, RmCommand, PsCommand, InfoCommand, VersionCommand, ResetCommand];
+export const COMMANDS = [
+  PullCommand, ImagesCommand, RmiCommand,
+  RunCommand, CreateCommand, StartCommand, StopCommand, RestartCommand, KillCommand, WaitCommand, AttachCommand,
+  LogsCommand, InspectCommand, RmCommand, PsCommand, ContainerPruneCommand, RenameCommand, ExecCommand,
+  InfoCommand, VersionCommand, ResetCommand,
+];

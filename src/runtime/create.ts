@@ -10,6 +10,7 @@ import type { ImageRecord } from '../storage/images.ts';
 import type { Store } from '../storage/store.ts';
 import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
 import { TspodError } from '../errors.ts';
+import { parseRestartPolicy, formatRestartPolicy } from '../monitor/restart.ts';
 
 export interface CreateOptions {
   name?: string;
@@ -28,6 +29,8 @@ export interface CreateOptions {
   autoRemove: boolean;
   readOnly: boolean;
   network: string;
+  /** Restart policy: no, always, unless-stopped, on-failure[:N]. */
+  restart: string;
 }
 
 const NETWORKS = new Set(['host', 'none']);
@@ -100,6 +103,9 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
   if (opts.name !== undefined && !NAME_RE.test(opts.name)) {
     throw new TspodError('ERR_TSPOD_USAGE', `invalid container name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
+  let restart;
+  try { restart = parseRestartPolicy(opts.restart); } catch (err) { throw new TspodError('ERR_TSPOD_USAGE', (err as Error).message); }
+  if (opts.autoRemove && restart.name !== 'no') throw new TspodError('ERR_TSPOD_USAGE', 'conflicting options: --restart and --rm');
   const config = store.imageConfig(image);
   const cfg = config.config ?? {};
   const { entrypoint, cmd } = containerCommand(config, opts);
@@ -129,8 +135,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       labels: cfg.Labels ?? {},
       stopSignal: cfg.StopSignal,
     },
-    hostConfig: { autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: opts.network, mounts },
-    state: { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '' },
+    hostConfig: { autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: opts.network, mounts, restartPolicy: formatRestartPolicy(restart) },
   };
   if (!rec.config.workingDir.startsWith('/')) throw new TspodError('ERR_TSPOD_USAGE', `working directory \`${rec.config.workingDir}\` is not absolute`);
   await store.locked(() => {
@@ -151,4 +156,15 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
     store.writeContainer(rec);
   });
   return rec;
+}
+
+export async function renameContainer(store: Store, query: string, newName: string): Promise<void> {
+  if (!NAME_RE.test(newName)) throw new TspodError('ERR_TSPOD_USAGE', `invalid container name \`${newName}\``);
+  await store.locked(() => {
+    const all = store.containers();
+    const rec = findContainer(all, query);
+    const other = all.find((c) => c.name === newName && c.id !== rec.id);
+    if (other) throw new TspodError('ERR_TSPOD_NAME_IN_USE', `the container name "/${newName}" is already in use by container "${other.id}"`);
+    store.writeContainer({ ...rec, name: newName });
+  });
 }

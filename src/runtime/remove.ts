@@ -1,34 +1,35 @@
-/** Removing containers: refuses running ones unless forced (then kills them). */
+/** Removing containers: refuses running ones unless forced (then stops them without restart first). */
 import fs from 'node:fs';
-import { findContainer, type ContainerRecord } from '../storage/containers.ts';
-import type { Store } from '../storage/store.ts';
+import path from 'node:path';
 import { removeTrees } from '../userns/trampoline.ts';
-import { kill } from '../sys/libc.ts';
+import { isActive, stopMarker, observedState, alive } from '../monitor/state.ts';
+import { lookup, waitContainer, containerPids } from './lifecycle.ts';
+import type { Store } from '../storage/store.ts';
 import { TspodError } from '../errors.ts';
-
-/** The record's status corrected for a process that died without its CLI noticing. */
-export function liveStatus(rec: ContainerRecord): ContainerRecord['state']['status'] {
-  if (rec.state.status === 'running' && !(rec.state.pid > 0 && kill(rec.state.pid, 0))) return 'exited';
-  return rec.state.status;
-}
 
 export interface RemoveContainerReport { query: string; id: string }
 
 export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes: boolean }): Promise<RemoveContainerReport> {
-  const rec = await store.locked(() => {
-    const rec = findContainer(store.containers(), query);
-    if (liveStatus(rec) === 'running') {
-      if (!opts.force) {
-        throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING',
-          `cannot remove container ${rec.id.slice(0, 12)}: container is running: stop the container before removing or force remove`);
-      }
-      kill(rec.state.pid, 9);
+  const c = await store.locked(() => {
+    const c = lookup(store, query);
+    if (isActive(c.state) && !opts.force) {
+      throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING',
+        `cannot remove container ${c.rec.id.slice(0, 12)}: container is ${c.state.status}: stop the container before removing or force remove`);
     }
-    // Hide the record first so nobody else finds a half-removed container.
-    fs.renameSync(`${store.containerDir(rec.id)}/container.json`, `${store.containerDir(rec.id)}/container.json.removing`);
-    return rec;
+    return c;
   });
-  const anonymous = opts.volumes ? rec.hostConfig.mounts.filter((m) => m.type === 'volume' && m.name?.endsWith('anon')) : [];
-  await removeTrees([store.containerDir(rec.id), ...anonymous.map((m) => m.source.replace(/\/_data$/, ''))]);
-  return { query, id: rec.id };
+  if (isActive(c.state) || alive(c.state.monitorPid)) {
+    fs.writeFileSync(stopMarker(c.dir), '');
+    for (const pid of containerPids(c)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    const s = observedState(c.dir);
+    if (s.pid) try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
+    await waitContainer(c, 15_000).catch(() => undefined);
+  }
+  await store.locked(() => {
+    // Hide the record first so nobody finds a half-removed container; a monitor removing it (--rm) wins.
+    try { fs.renameSync(path.join(c.dir, 'container.json'), path.join(c.dir, 'container.json.removing')); } catch { /* gone */ }
+  });
+  const anonymous = opts.volumes ? c.rec.hostConfig.mounts.filter((m) => m.type === 'volume' && m.name?.endsWith('anon')) : [];
+  await removeTrees([c.dir, ...anonymous.map((m) => path.dirname(m.source))]);
+  return { query, id: c.rec.id };
 }

@@ -1,32 +1,50 @@
-/** `run` as one domain call: find or pull the image, create, run attached, clean up. */
-import { findImage } from '../storage/images.ts';
+/** `run` and `create` as domain calls: find or pull the image, create, start (attached or not). */
+import { findImage, type ImageRecord } from '../storage/images.ts';
 import { pullImage } from '../image/pull.ts';
 import { createContainer, type CreateOptions } from './create.ts';
-import { runAttached, type AttachIo } from './attach.ts';
-import { removeContainer } from './remove.ts';
+import { startContainer } from './lifecycle.ts';
+import type { AttachIo } from './attach-client.ts';
+import type { ContainerRecord } from '../storage/containers.ts';
 import type { Store } from '../storage/store.ts';
 import type { Progress } from '../ui/progress.ts';
 
-export interface RunOptions {
+export interface CreateRequest {
   store: Store;
   image: string;
   create: CreateOptions;
-  io: AttachIo;
+  stderr: NodeJS.WritableStream;
   progress: Progress;
   tlsVerify: boolean;
 }
 
-export async function runContainer(opts: RunOptions): Promise<number> {
-  const { store } = opts;
-  let image = findImage(store.images(), opts.image);
-  if (!image) {
-    opts.io.stderr.write(`Unable to find image '${opts.image}' locally\n`);
-    image = (await pullImage({ store, reference: opts.image, progress: opts.progress, tlsVerify: opts.tlsVerify })).image;
+async function imageFor(req: CreateRequest): Promise<ImageRecord> {
+  const found = findImage(req.store.images(), req.image);
+  if (found) return found;
+  req.stderr.write(`Unable to find image '${req.image}' locally\n`);
+  return (await pullImage({ store: req.store, reference: req.image, progress: req.progress, tlsVerify: req.tlsVerify })).image;
+}
+
+export async function createFromImage(req: CreateRequest): Promise<ContainerRecord> {
+  return createContainer(req.store, await imageFor(req), req.image, req.create);
+}
+
+export interface RunRequest extends CreateRequest {
+  detach: boolean;
+  io: AttachIo;
+  detachKeys: Buffer;
+}
+
+export type RunResult = { detached: true; id: string } | { detached: false; exitCode: number };
+
+export async function runContainer(req: RunRequest): Promise<RunResult> {
+  const rec = await createFromImage(req);
+  if (req.detach) {
+    await startContainer(req.store, rec);
+    return { detached: true, id: rec.id };
   }
-  const rec = await createContainer(store, image, opts.image, opts.create);
-  try {
-    return await runAttached(store, rec, opts.io);
-  } finally {
-    if (opts.create.autoRemove) await removeContainer(store, rec.id, { force: true, volumes: true });
-  }
+  const { attach } = await startContainer(req.store, rec, {
+    attach: { io: req.io, tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys },
+  });
+  if (attach?.detached) return { detached: true, id: rec.id };
+  return { detached: false, exitCode: attach?.exitCode ?? 0 };
 }

@@ -39,14 +39,8 @@ export interface ContainerRecord {
     readOnly: boolean;
     networkMode: string;
     mounts: Mount[];
-  };
-  state: {
-    status: ContainerStatus;
-    pid: number;
-    exitCode: number;
-    startedAt: string;
-    finishedAt: string;
-    error?: string;
+    /** no, always, unless-stopped, on-failure[:N]. */
+    restartPolicy: string;
   };
 }
 

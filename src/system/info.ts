@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { currentIdMaps } from '../userns/trampoline.ts';
-import { liveStatus } from '../runtime/remove.ts';
+import { listContainers } from '../runtime/lifecycle.ts';
+import { isActive } from '../monitor/state.ts';
 import type { Store } from '../storage/store.ts';
 
 export const VERSION = '0.1.0';
@@ -24,8 +25,8 @@ function cgroupVersion(): string {
 
 export function gatherInfo(store: Store): InfoReport {
   const maps = currentIdMaps();
-  const containers = store.containers();
-  const running = containers.filter((c) => liveStatus(c) === 'running').length;
+  const containers = listContainers(store);
+  const running = containers.filter((c) => isActive(c.state)).length;
   const fmt = (m: typeof maps.uid) => m.map((x) => `${x.inner}:${x.outer}:${x.count}`).join(',');
   return {
     version: VERSION,

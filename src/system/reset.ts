@@ -1,13 +1,16 @@
 /** `system reset`: kill every container and delete the whole store, subordinate-owned files included. */
 import fs from 'node:fs';
 import { removeTrees } from '../userns/trampoline.ts';
-import { liveStatus } from '../runtime/remove.ts';
-import { kill } from '../sys/libc.ts';
+import { listContainers, containerPids } from '../runtime/lifecycle.ts';
+import { stopMarker } from '../monitor/state.ts';
 import type { Store } from '../storage/store.ts';
 
 export async function resetStore(store: Store): Promise<void> {
   await store.locked(() => {
-    for (const c of store.containers()) if (liveStatus(c) === 'running') kill(c.state.pid, 9);
+    for (const c of listContainers(store)) {
+      fs.writeFileSync(stopMarker(c.dir), '');
+      for (const pid of [...containerPids(c), c.state.monitorPid]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
   });
   await removeTrees(fs.readdirSync(store.root).filter((n) => n !== 'store.lock').map((n) => `${store.root}/${n}`));
   await removeTrees([store.root]);

@@ -1,0 +1,42 @@
+/** The flags `create` and `run` share, and their translation to CreateOptions. */
+import { Option } from 'clipanion';
+import { TspodCommand } from '../base.ts';
+import type { CreateOptions } from '../../runtime/create.ts';
+import { progressFor } from '../../ui/progress.ts';
+import type { CreateRequest } from '../../runtime/run.ts';
+
+export abstract class CreateFlags extends TspodCommand {
+  rm = Option.Boolean('--rm', false, { description: 'Remove the container when it exits' });
+  name = Option.String('--name', { description: 'Name the container' });
+  env = Option.Array('-e,--env', [], { description: 'Set an environment variable (KEY=VALUE, or KEY to take the host\'s)' });
+  envFile = Option.Array('--env-file', [], { description: 'Read environment variables from a file' });
+  workdir = Option.String('-w,--workdir', { description: 'Working directory inside the container' });
+  user = Option.String('-u,--user', { description: 'User: name, uid, uid:gid or name:group' });
+  hostname = Option.String('-h,--hostname', { description: 'Container host name' });
+  entrypoint = Option.String('--entrypoint', { description: 'Override the image\'s entrypoint' });
+  volume = Option.Array('-v,--volume', [], { description: 'Bind mount HOST:CONTAINER[:ro], or a named volume NAME:CONTAINER' });
+  interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep stdin open' });
+  tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-terminal' });
+  readOnly = Option.Boolean('--read-only', false, { description: 'Mount the root filesystem read-only' });
+  network = Option.String('--network,--net', 'host', { description: 'Network: host or none' });
+  restart = Option.String('--restart', 'no', { description: 'Restart policy: no, always, unless-stopped, on-failure[:N]' });
+  tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require verified HTTPS when pulling' });
+  image = Option.String();
+  command = Option.Proxy();
+
+  createRequest(): CreateRequest {
+    const create: CreateOptions = {
+      name: this.name, command: this.command, entrypoint: this.entrypoint, env: this.env, envFiles: this.envFile,
+      workdir: this.workdir, user: this.user, hostname: this.hostname, volumes: this.volume, tty: this.tty,
+      interactive: this.interactive, autoRemove: this.rm, readOnly: this.readOnly, network: this.network, restart: this.restart,
+    };
+    return {
+      store: this.openStore(), image: this.image, create, stderr: this.context.stderr,
+      progress: progressFor(this.context.stderr as NodeJS.WriteStream), tlsVerify: this.tlsVerify,
+    };
+  }
+
+  io() {
+    return { stdin: this.context.stdin as NodeJS.ReadStream, stdout: this.context.stdout as NodeJS.WriteStream, stderr: this.context.stderr as NodeJS.WriteStream };
+  }
+}

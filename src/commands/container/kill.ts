@@ -1,0 +1,28 @@
+import { Option } from 'clipanion';
+import { TspodCommand } from '../base.ts';
+import { lookup, killContainer, signalNumber } from '../../runtime/lifecycle.ts';
+import { describeError } from '../../errors.ts';
+
+export class KillCommand extends TspodCommand {
+  static paths = [['kill'], ['container', 'kill']];
+  static usage = TspodCommand.Usage({ category: 'Containers', description: 'Send a signal (default SIGKILL) to one or more running containers' });
+
+  signal = Option.String('-s,--signal', 'KILL', { description: 'Signal name or number' });
+  containers = Option.Rest({ required: 1 });
+
+  async run(): Promise<number> {
+    const sig = signalNumber(this.signal);
+    const store = this.openStore();
+    let status = 0;
+    for (const q of this.containers) {
+      try {
+        killContainer(lookup(store, q), sig);
+        this.out(q);
+      } catch (err) {
+        this.context.stderr.write(`Error: ${describeError(err)}\n`);
+        status = 1;
+      }
+    }
+    return status;
+  }
+}

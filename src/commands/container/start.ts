@@ -1,0 +1,41 @@
+import { Option } from 'clipanion';
+import { TspodCommand } from '../base.ts';
+import { lookup, startContainer } from '../../runtime/lifecycle.ts';
+import { parseDetachKeys } from '../../runtime/attach-client.ts';
+import { describeError } from '../../errors.ts';
+
+export class StartCommand extends TspodCommand {
+  static paths = [['start'], ['container', 'start']];
+  static usage = TspodCommand.Usage({
+    category: 'Containers',
+    description: 'Start one or more stopped containers',
+    details: 'With -a, attaches to the (single) container and exits with its status; -i also forwards stdin.',
+  });
+
+  attach = Option.Boolean('-a,--attach', false, { description: 'Attach stdout/stderr and wait for the exit status' });
+  interactive = Option.Boolean('-i,--interactive', false, { description: 'Attach stdin' });
+  detachKeys = Option.String('--detach-keys', 'ctrl-p,ctrl-q', { description: 'Key sequence that detaches' });
+  containers = Option.Rest({ required: 1 });
+
+  async run(): Promise<number> {
+    const store = this.openStore();
+    if (this.attach || this.interactive) {
+      const c = lookup(store, this.containers[0]);
+      const io = { stdin: this.context.stdin as NodeJS.ReadStream, stdout: this.context.stdout as NodeJS.WriteStream, stderr: this.context.stderr as NodeJS.WriteStream };
+      const r = await startContainer(store, c.rec, { attach: { io, tty: c.rec.config.tty, stdin: this.interactive, detachKeys: parseDetachKeys(this.detachKeys) } });
+      return r.attach?.exitCode ?? 0;
+    }
+    let status = 0;
+    for (const q of this.containers) {
+      try {
+        const c = lookup(store, q);
+        if (c.state.status !== 'running') await startContainer(store, c.rec);
+        this.out(q);
+      } catch (err) {
+        this.context.stderr.write(`Error: ${describeError(err)}\n`);
+        status = 1;
+      }
+    }
+    return status;
+  }
+}

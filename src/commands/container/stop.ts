@@ -1,0 +1,33 @@
+import { Option } from 'clipanion';
+import * as t from 'typanion';
+import { TspodCommand } from '../base.ts';
+import { lookup, stopContainer } from '../../runtime/lifecycle.ts';
+import { describeError } from '../../errors.ts';
+
+export class StopCommand extends TspodCommand {
+  static paths = [['stop'], ['container', 'stop']];
+  static usage = TspodCommand.Usage({
+    category: 'Containers',
+    description: 'Stop one or more running containers',
+    details: 'Sends the image\'s StopSignal (SIGTERM by default), then SIGKILL after the timeout. A stopped container is not restarted by its restart policy.',
+  });
+
+  time = Option.String('-t,--time,--timeout', '10', { validator: t.isNumber(), description: 'Seconds to wait before killing' });
+  signal = Option.String('-s,--signal', { description: 'Signal to send instead of the StopSignal' });
+  containers = Option.Rest({ required: 1 });
+
+  async run(): Promise<number> {
+    const store = this.openStore();
+    let status = 0;
+    await Promise.all(this.containers.map(async (q) => {
+      try {
+        await stopContainer(lookup(store, q), this.time, this.signal);
+        this.out(q);
+      } catch (err) {
+        this.context.stderr.write(`Error: ${describeError(err)}\n`);
+        status = 1;
+      }
+    }));
+    return status;
+  }
+}

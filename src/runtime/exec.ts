@@ -1,0 +1,115 @@
+/**
+ * `exec`: a new process in a running container's namespaces, through
+ * util-linux nsenter (Node cannot setns into a mount namespace). For -t the
+ * pty comes from the container's own devpts, made the controlling terminal by
+ * `setsid -c`. Processes entered this way keep the full capability set of
+ * the container's user namespace: nsenter cannot drop capabilities.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import tty from 'node:tty';
+import type { ChildProcess } from 'node:child_process';
+import { start, which } from '../sys/spawn.ts';
+import { unlockPty, setWinsize } from '../sys/libc.ts';
+import { resolveUser } from './user.ts';
+import { expandEnvArg, mergeEnv } from './env.ts';
+import type { Container } from './lifecycle.ts';
+import type { AttachIo } from './attach-client.ts';
+import { TspodError } from '../errors.ts';
+
+export interface ExecOptions {
+  command: string[];
+  interactive: boolean;
+  tty: boolean;
+  detach: boolean;
+  user?: string;
+  workdir?: string;
+  env: string[];
+}
+
+function readInContainer(pid: number, file: string): string {
+  try { return fs.readFileSync(`/proc/${pid}/root${file}`, 'utf8'); } catch { return ''; }
+}
+
+function nsenterArgv(c: Container, opts: ExecOptions): string[] {
+  const pid = c.state.pid;
+  const nsenter = which('nsenter');
+  if (!nsenter) throw new TspodError('ERR_TSPOD_SUBPROCESS', 'exec needs `nsenter` (util-linux)');
+  const ns = ['--user', '--mount', '--pid', '--uts', '--ipc'];
+  if (c.rec.hostConfig.networkMode !== 'host') ns.push('--net');
+  const argv = [nsenter, '-t', String(pid), ...ns, '--root', `--wd=/proc/${pid}/root${opts.workdir ?? c.rec.config.workingDir}`];
+  const spec = opts.user ?? c.rec.config.user;
+  if (spec) {
+    const u = resolveUser(spec, readInContainer(pid, '/etc/passwd'), readInContainer(pid, '/etc/group'));
+    argv.push('-S', String(u.uid), '-G', String(u.gid));
+  }
+  return [...argv, '--', ...opts.command];
+}
+
+function relayPty(child: ChildProcess, masterFd: number, io: AttachIo, interactive: boolean): () => void {
+  const master = new tty.ReadStream(masterFd);
+  master.on('data', (d: Buffer) => io.stdout.write(d));
+  master.on('error', () => { /* EIO when the process side closes */ });
+  const resize = () => { try { setWinsize(masterFd, { rows: io.stdout.rows || 24, cols: io.stdout.columns || 80 }); } catch { /* closed */ } };
+  if (io.stdout.isTTY) io.stdout.on('resize', resize);
+  const raw = interactive && io.stdin.isTTY;
+  if (raw) io.stdin.setRawMode(true);
+  const onInput = (d: Buffer) => { try { fs.writeSync(masterFd, d); } catch { /* closed */ } };
+  if (interactive) io.stdin.on('data', onInput).resume();
+  void child;
+  return () => {
+    if (raw) io.stdin.setRawMode(false);
+    io.stdin.off('data', onInput);
+    io.stdin.pause();
+    io.stdout.off('resize', resize);
+    master.destroy();
+  };
+}
+
+/** Runs the command; resolves with its exit status (0 at once with detach). */
+export async function execInContainer(c: Container, opts: ExecOptions, io: AttachIo): Promise<number> {
+  if (c.state.status === 'paused') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is paused, unpause it first`);
+  if (c.state.status !== 'running' || !c.state.pid) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
+  if (!opts.command.length) throw new TspodError('ERR_TSPOD_USAGE', 'exec needs a command');
+  const pid = c.state.pid;
+  const env = mergeEnv(c.rec.config.env, opts.tty ? [`TERM=${process.env.TERM ?? 'xterm'}`] : [], opts.env.flatMap((e) => expandEnvArg(e, process.env)));
+  const envObj = Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const argv = nsenterArgv(c, opts);
+  if (opts.detach) {
+    const child = start(argv, { env: envObj, stdio: 'ignore', detached: true });
+    child.unref();
+    return 0;
+  }
+  let child: ChildProcess;
+  let cleanup = () => {};
+  if (opts.tty) {
+    const masterFd = fs.openSync(`/proc/${pid}/root/dev/pts/ptmx`, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+    const n = unlockPty(masterFd);
+    setWinsize(masterFd, { rows: io.stdout.rows || 24, cols: io.stdout.columns || 80 });
+    const slave = fs.openSync(`/proc/${pid}/root/dev/pts/${n}`, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+    const setsid = which('setsid') ?? 'setsid';
+    child = start([setsid, '-c', ...argv], { env: envObj, stdio: [slave, slave, slave] });
+    fs.closeSync(slave);
+    cleanup = relayPty(child, masterFd, io, opts.interactive);
+  } else {
+    child = start(argv, { env: envObj, stdio: [opts.interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => io.stdout.write(d));
+    child.stderr!.on('data', (d: Buffer) => io.stderr.write(d));
+    if (opts.interactive) {
+      child.stdin!.on('error', () => { /* closed */ });
+      io.stdin.pipe(child.stdin!);
+    }
+  }
+  const forward = (sig: NodeJS.Signals) => { try { child.kill(sig); } catch { /* gone */ } };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  if (!opts.tty) for (const s of signals) process.on(s, forward);
+  const status = await new Promise<number>((resolve, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) => reject(new TspodError('ERR_TSPOD_SUBPROCESS', `running nsenter: ${err.code}`)));
+    child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+  });
+  for (const s of signals) process.off(s, forward);
+  if (opts.tty) await new Promise((r) => setTimeout(r, 20));
+  cleanup();
+  if (opts.interactive && !opts.tty) io.stdin.unpipe();
+  return status;
+}

@@ -1,0 +1,178 @@
+/**
+ * Starting, stopping and signalling containers. Every start goes through a
+ * detached monitor (src/monitor); commands act on the stored state and exit.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import readline from 'node:readline';
+import type { Duplex } from 'node:stream';
+import { start as spawnProcess } from '../sys/spawn.ts';
+import { selfArgv } from '../sys/self.ts';
+import { socketPath } from '../monitor/paths.ts';
+import { observedState, isActive, stopMarker, alive, type ContainerState } from '../monitor/state.ts';
+import type { MonitorEvent } from '../monitor/monitor.ts';
+import { connectMonitor, relay, type AttachOptions, type AttachResult } from './attach-client.ts';
+import { findContainer, type ContainerRecord } from '../storage/containers.ts';
+import type { Store } from '../storage/store.ts';
+import { TspodError, type ErrorCode } from '../errors.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Container { rec: ContainerRecord; state: ContainerState; dir: string }
+
+export function lookup(store: Store, query: string): Container {
+  const rec = findContainer(store.containers(), query);
+  const dir = store.containerDir(rec.id);
+  return { rec, state: observedState(dir), dir };
+}
+
+export function listContainers(store: Store): Container[] {
+  return store.containers().map((rec) => {
+    const dir = store.containerDir(rec.id);
+    return { rec, state: observedState(dir), dir };
+  });
+}
+
+export interface StartOptions {
+  /** Attach to the container's streams until it exits or the user detaches. */
+  attach?: AttachOptions;
+}
+
+export interface StartResult { pid: number; attach?: AttachResult }
+
+/**
+ * Starts a created or exited container under a new monitor. With attach, the
+ * client is connected before the container starts, so no output is missed.
+ * A setup error (command not found...) is thrown with its exit status.
+ */
+export async function startContainer(store: Store, rec: ContainerRecord, opts: StartOptions = {}): Promise<StartResult> {
+  const dir = store.containerDir(rec.id);
+  const current = observedState(dir);
+  if (isActive(current)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${rec.name} is already running`);
+  const debugLog = process.env.TSPOD_DEBUG ? fs.openSync(`${dir}/monitor.log`, 'a') : 'ignore';
+  const child = spawnProcess([...selfArgv(), '__monitor', store.root, store.paths.run, rec.id], {
+    detached: true,
+    stdio: ['ignore', 'ignore', debugLog, 'pipe'],
+    env: process.env,
+  });
+  if (typeof debugLog === 'number') fs.closeSync(debugLog);
+  const control = child.stdio[3] as Duplex;
+  const events = readline.createInterface({ input: control });
+  const queue: MonitorEvent[] = [];
+  let waiting: ((e: MonitorEvent | undefined) => void) | undefined;
+  let closed = false;
+  events.on('line', (l) => { const e = JSON.parse(l) as MonitorEvent; if (waiting) { const w = waiting; waiting = undefined; w(e); } else queue.push(e); });
+  events.on('close', () => { closed = true; waiting?.(undefined); });
+  const next = () => new Promise<MonitorEvent | undefined>((resolve) => {
+    if (queue.length) resolve(queue.shift());
+    else if (closed) resolve(undefined);
+    else waiting = resolve;
+  });
+  const detach = () => { events.close(); control.destroy(); child.unref(); };
+  try {
+    if ((await next())?.type !== 'listening') throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `starting the monitor of ${rec.name} failed`);
+    let sock;
+    if (opts.attach) sock = await connectMonitor(socketPath(store.paths.run, rec.id));
+    const out = opts.attach?.io.stdout;
+    control.write(JSON.stringify({ type: 'start', rows: out?.rows, cols: out?.columns }) + '\n');
+    const started = await next();
+    if (!started) throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `the monitor of ${rec.name} exited before the container started`);
+    if (started.type === 'error') {
+      sock?.destroy();
+      throw new TspodError(started.code as ErrorCode, started.message, { exitCode: started.exit });
+    }
+    const pid = started.type === 'started' ? started.pid : 0;
+    detach();
+    if (!sock || !opts.attach) return { pid };
+    const attach = await relay(sock, { ...opts.attach, proxySignalsTo: () => pid });
+    return { pid, attach };
+  } catch (err) {
+    detach();
+    throw err;
+  }
+}
+
+/** Attaches to a running container. */
+export async function attachContainer(store: Store, c: Container, opts: AttachOptions): Promise<AttachResult> {
+  if (!isActive(c.state)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `you cannot attach to a stopped container, start it first`);
+  const sock = await connectMonitor(socketPath(store.paths.run, c.rec.id));
+  return relay(sock, { ...opts, proxySignalsTo: () => observedState(c.dir).pid });
+}
+
+/** Resolves once the container is no longer active (and its monitor is gone); returns the exit code. */
+export async function waitContainer(c: Container, timeoutMs = Infinity): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 10;
+  for (;;) {
+    const s = observedState(c.dir);
+    if (!isActive(s) && !alive(s.monitorPid)) return s.exitCode;
+    if (!fs.existsSync(c.dir)) return s.exitCode;
+    if (Date.now() > deadline) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} did not stop in time`);
+    await sleep(delay);
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+export function signalNumber(sig: string): number {
+  const name = /^\d+$/.test(sig) ? undefined : (sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`);
+  const n = name ? (os.constants.signals as Record<string, number>)[name] : Number(sig);
+  if (!n || n < 1 || n > 64) throw new TspodError('ERR_TSPOD_USAGE', `invalid signal \`${sig}\``);
+  return n;
+}
+
+/** Sends a signal to the container's pid 1 (paused containers are continued first for KILL/TERM delivery). */
+export function killContainer(c: Container, signal: number): void {
+  if (!isActive(c.state) || !c.state.pid) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
+  process.kill(c.state.pid, signal);
+}
+
+/**
+ * docker stop: the stop signal (image StopSignal or SIGTERM), then SIGKILL
+ * after `timeoutSec`. The monitor is told not to restart.
+ */
+export async function stopContainer(c: Container, timeoutSec: number, signal?: string): Promise<void> {
+  fs.writeFileSync(stopMarker(c.dir), '');
+  if (!isActive(c.state)) return;
+  if (c.state.status === 'paused') await resumeProcesses(c);
+  if (c.state.pid) {
+    try { process.kill(c.state.pid, signalNumber(signal ?? c.rec.config.stopSignal ?? 'SIGTERM')); } catch { /* already gone */ }
+  }
+  try {
+    await waitContainer(c, timeoutSec * 1000);
+  } catch {
+    const s = observedState(c.dir);
+    if (s.pid) try { process.kill(s.pid, 9); } catch { /* gone */ }
+    await waitContainer(c, 10_000);
+  }
+}
+
+/** Host pids of every process in the container (its pid namespace). */
+export function containerPids(c: Container): number[] {
+  if (!c.state.pid) return [];
+  let ns: string;
+  try { ns = fs.readlinkSync(`/proc/${c.state.pid}/ns/pid`); } catch { return []; }
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try { if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === ns) out.push(Number(entry)); } catch { /* gone or not ours */ }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+async function resumeProcesses(c: Container): Promise<void> {
+  for (const pid of containerPids(c)) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+  fs.rmSync(`${c.dir}/paused`, { force: true });
+}
+
+/** pause/unpause without a delegated freezer: SIGSTOP/SIGCONT every process of the container. */
+export async function pauseContainer(c: Container, pause: boolean): Promise<void> {
+  if (pause) {
+    if (c.state.status === 'paused') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is already paused`);
+    if (c.state.status !== 'running') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
+    fs.writeFileSync(`${c.dir}/paused`, '');
+    for (const pid of containerPids(c)) try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ }
+  } else {
+    if (c.state.status !== 'paused') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not paused`);
+    await resumeProcesses(c);
+  }
+}
