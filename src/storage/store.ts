@@ -108,9 +108,11 @@ export class Store {
       installed = false;
     }
     if (!this.layerMeta(diffId)) {
+      // Several commands may complete the same commit at once: every step is atomic and idempotent.
       const link = this.layerLink(diffId);
-      fs.rmSync(path.join(this.root, link), { force: true });
-      fs.symlinkSync(`../layers/${hexOf(diffId)}/diff`, path.join(this.root, link));
+      const tmpLink = path.join(this.root, 'tmp', `link-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+      fs.symlinkSync(`../layers/${hexOf(diffId)}/diff`, tmpLink);
+      fs.renameSync(tmpLink, path.join(this.root, link));
       writeJsonAtomic(path.join(dir, 'meta.json'), { diffId, size, link } satisfies LayerMeta);
     }
     return installed;
