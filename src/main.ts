@@ -37,6 +37,15 @@ async function internal(entry: string, args: string[]): Promise<void> {
     const { monitorMain } = await import('./monitor/monitor.ts');
     await monitorMain(args[0], args[1], args[2]);
   }
+  if (entry === '__cp') {
+    const { runCopyJob } = await import('./runtime/cp.ts');
+    try {
+      runCopyJob(JSON.parse(args[0]));
+    } catch (err) {
+      process.stderr.write(`${describeError(err)}\n`);
+      process.exitCode = 1;
+    }
+  }
   if (entry === '__unpack') {
     const { unpackLayer } = await import('./layer/unpack.ts');
     try {

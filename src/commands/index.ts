@@ -17,6 +17,11 @@ import { PsCommand } from './container/ps.ts';
 import { ContainerPruneCommand } from './container/prune.ts';
 import { RenameCommand } from './container/rename.ts';
 import { ExecCommand } from './container/exec.ts';
+import { TopCommand } from './container/top.ts';
+import { PauseCommand, UnpauseCommand } from './container/pause.ts';
+import { PortCommand } from './container/port.ts';
+import { CpCommand } from './container/cp.ts';
+import { GenerateSystemdCommand } from './system/generate-systemd.ts';
 import { InfoCommand } from './system/info.ts';
 import { VersionCommand } from './system/version.ts';
 import { ResetCommand } from './system/reset.ts';
@@ -25,5 +30,6 @@ export const COMMANDS = [
   PullCommand, ImagesCommand, RmiCommand,
   RunCommand, CreateCommand, StartCommand, StopCommand, RestartCommand, KillCommand, WaitCommand, AttachCommand,
   LogsCommand, InspectCommand, RmCommand, PsCommand, ContainerPruneCommand, RenameCommand, ExecCommand,
+  TopCommand, PauseCommand, UnpauseCommand, PortCommand, CpCommand, GenerateSystemdCommand,
   InfoCommand, VersionCommand, ResetCommand,
 ];

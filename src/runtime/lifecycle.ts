@@ -176,3 +176,8 @@ export async function pauseContainer(c: Container, pause: boolean): Promise<void
     await resumeProcesses(c);
   }
 }
+
+/** The command line that runs this tspod (for generated units). */
+export function tspodArgv(): string[] {
+  return selfArgv();
+}
