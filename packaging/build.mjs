@@ -7,17 +7,10 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
 fs.mkdirSync(dist, { recursive: true });
-await build({
-  entryPoints: [path.join(root, 'src/main.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  outfile: path.join(dist, 'tspod.cjs'),
-  banner: { js: '#!/usr/bin/env node' },
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
+const common = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', sourcemap: 'linked', logLevel: 'warning' };
+await build({ ...common, entryPoints: [path.join(root, 'src/main.ts')], outfile: path.join(dist, 'tspod.cjs'), banner: { js: '#!/usr/bin/env node' } });
+// The monitor stays resident beside every container: its own small bundle keeps it small.
+await build({ ...common, entryPoints: [path.join(root, 'src/monitor/entry.ts')], outfile: path.join(dist, 'monitor.cjs') });
 const addon = path.join(root, 'node_modules/koffi/build/koffi/linux_x64/koffi.node');
 const dest = path.join(dist, 'koffi/linux_x64/koffi.node');
 fs.mkdirSync(path.dirname(dest), { recursive: true });

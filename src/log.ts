@@ -1,16 +1,29 @@
-/** Debug logging: namespaces follow folders (tspod:storage, tspod:registry, ...). */
-import createDebug from 'debug';
-
+/**
+ * Debug logging: namespaces follow folders (tspod:storage, tspod:registry, ...).
+ * The `debug` package is loaded only once logging is on (DEBUG set), so the
+ * processes that stay around (monitors) do not carry it.
+ */
 export type Logger = (fmt: string, ...args: unknown[]) => void;
 
+type DebugFactory = ((ns: string) => Logger) & { enable(spec: string): void };
+
+function debugFactory(): DebugFactory {
+  return require('debug') as DebugFactory;
+}
+
 export function logger(namespace: string): Logger {
-  return createDebug(`tspod:${namespace}`);
+  let impl: Logger | undefined;
+  return (fmt, ...args) => {
+    if (!process.env.DEBUG) return;
+    impl ??= debugFactory()(`tspod:${namespace}`);
+    impl(fmt, ...args);
+  };
 }
 
 /** Turns debug output on for every tspod namespace (`--log-level debug`). */
 export function enableDebug(): void {
-  createDebug.enable('tspod:*');
   process.env.DEBUG = 'tspod:*';
+  debugFactory().enable('tspod:*');
 }
 
 /** Replaces credentials in text that goes to a log. */

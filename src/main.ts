@@ -34,6 +34,7 @@ async function internal(entry: string, args: string[]): Promise<void> {
     initMain(args[0], args[1]);
   }
   if (entry === '__monitor') {
+    // Used when the monitor bundle is not beside this one (e.g. packaged as one file).
     const { monitorMain } = await import('./monitor/monitor.ts');
     await monitorMain(args[0], args[1], args[2]);
   }

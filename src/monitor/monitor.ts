@@ -13,7 +13,6 @@ import os from 'node:os';
 import net from 'node:net';
 import tty from 'node:tty';
 import path from 'node:path';
-import readline from 'node:readline';
 import { enterNamespaces, removeTrees, type Namespace } from '../userns/trampoline.ts';
 import { selfArgv } from '../sys/self.ts';
 import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
@@ -21,6 +20,7 @@ import { formatChunk, logTime, type Stream } from './logfile.ts';
 import { readState, writeState, stopMarker, pausedMarker, logFile, type ContainerState } from './state.ts';
 import { shouldRestart, nextDelay, parseRestartPolicy } from './restart.ts';
 import { socketPath, ensureSocketDir } from './paths.ts';
+import { onLines } from './lines.ts';
 import { unlockPty, setWinsize } from '../sys/libc.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
 import type { InitMessage } from '../runtime/channel.ts';
@@ -118,8 +118,7 @@ class Monitor {
     let pid = 0;
     // The init's end of the channel is close-on-exec: EOF without an error means the command runs.
     channel.once('end', () => { if (!error && pid) onStarted(pid); });
-    const lines = readline.createInterface({ input: channel });
-    lines.on('line', (line) => {
+    const stopLines = onLines(channel, (line) => {
       const msg = JSON.parse(line) as InitMessage;
       if (msg.type === 'pid') {
         pid = msg.pid;
@@ -137,7 +136,7 @@ class Monitor {
       await new Promise((r) => setTimeout(r, 20)); // let the last output drain
       master.destroy();
     }
-    lines.close();
+    stopLines();
     channel.destroy();
     this.writeStdin = this.endStdin = this.resize = undefined;
     return { exitCode: error ? error.exit : exitCode, error };
@@ -213,9 +212,7 @@ export async function monitorMain(storeRoot: string, runRoot: string, id: string
   report({ type: 'listening' });
   const start = await new Promise<StartRequest | undefined>((resolve) => {
     if (!control) return resolve({ type: 'start' });
-    const rl = readline.createInterface({ input: control });
-    rl.once('line', (line) => { resolve(JSON.parse(line)); rl.close(); });
-    rl.once('close', () => resolve(undefined));
+    const stop = onLines(control, (line) => { stop(); resolve(JSON.parse(line)); }, () => resolve(undefined));
   });
   let result: RunResult = { exitCode: 0 };
   if (start) {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import readline from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { start as spawnProcess } from '../sys/spawn.ts';
-import { selfArgv } from '../sys/self.ts';
+import { selfArgv, monitorArgv } from '../sys/self.ts';
 import { socketPath } from '../monitor/paths.ts';
 import { observedState, isActive, stopMarker, alive, type ContainerState } from '../monitor/state.ts';
 import type { MonitorEvent } from '../monitor/monitor.ts';
@@ -50,10 +50,11 @@ export async function startContainer(store: Store, rec: ContainerRecord, opts: S
   const current = observedState(dir);
   if (isActive(current)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${rec.name} is already running`);
   const debugLog = process.env.TSPOD_DEBUG ? fs.openSync(`${dir}/monitor.log`, 'a') : 'ignore';
-  const child = spawnProcess([...selfArgv(), '__monitor', store.root, store.paths.run, rec.id], {
+  const child = spawnProcess([...monitorArgv(), store.root, store.paths.run, rec.id], {
     detached: true,
     stdio: ['ignore', 'ignore', debugLog, 'pipe'],
-    env: process.env,
+    // glibc keeps freed heap pages dirty by default; the resident monitor gives them back.
+    env: { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=0:glibc.malloc.top_pad=0:glibc.malloc.arena_max=1' },
   });
   if (typeof debugLog === 'number') fs.closeSync(debugLog);
   const control = child.stdio[3] as Duplex;

@@ -1,10 +1,28 @@
-/** How tspod re-executes itself for its internal entries (__unpack, __init). */
+/** How tspod re-executes itself for its internal entries (__init, __unpack, __cp) and monitors. */
+import fs from 'node:fs';
+import path from 'node:path';
 
-/** argv prefix that runs this same tspod: [node, bundle] or, packaged, [binary]. */
+const MAIN = 'tspod.cjs';
+const MONITOR = 'monitor.cjs';
+
+/** argv prefix that runs the main tspod: [node, bundle] or, packaged, [binary]. */
 export function selfArgv(): string[] {
   try {
     const sea = require('node:sea') as { isSea?: () => boolean };
     if (sea.isSea?.()) return [process.execPath];
   } catch { /* not a single executable */ }
-  return [process.execPath, process.argv[1]];
+  const script = process.argv[1];
+  // A monitor runs from its own bundle; the main one sits beside it.
+  if (path.basename(script) === MONITOR) return [process.execPath, path.join(path.dirname(script), MAIN)];
+  return [process.execPath, script];
+}
+
+/** argv that starts a container monitor: its own small bundle when there is one. */
+export function monitorArgv(): string[] {
+  const [exe, ...script] = selfArgv();
+  if (script.length) {
+    const bundle = path.join(path.dirname(script[0]), MONITOR);
+    if (fs.existsSync(bundle)) return [exe, bundle];
+  }
+  return [exe, ...script, '__monitor'];
 }

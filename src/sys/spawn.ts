@@ -3,6 +3,8 @@
  * helpers...): argv is logged, failures become SubprocessError with the exit
  * status and stderr.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { spawn as nodeSpawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { SubprocessError, TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
@@ -44,9 +46,15 @@ export function start(argv: readonly string[], opts: SpawnOptions): ChildProcess
   return nodeSpawn(argv[0], argv.slice(1), opts);
 }
 
-/** Whether argv[0] can be found on PATH. */
-export function which(name: string): string | undefined {
-  const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' });
-  const out = r.stdout?.trim();
-  return r.status === 0 && out ? out : undefined;
+/** The executable `name` resolves to on PATH, or undefined. */
+export function which(name: string, pathVar: string = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string | undefined {
+  if (name.includes('/')) return name;
+  for (const dir of pathVar.split(':')) {
+    const p = path.join(dir || '.', name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch { /* next */ }
+  }
+  return undefined;
 }

@@ -65,6 +65,8 @@ export interface Env {
   tspod(args: string[], opts?: { input?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Result>;
   /** argv that runs tspod as the test user (for tmux, spawn with a pty...). */
   argv(args: string[]): string[];
+  /** argv that runs any command as the test user, with the same environment. */
+  asUser(cmd: string[]): string[];
   /** The user's store root. */
   root: string;
   /** A scratch dir the test user owns. */
@@ -88,16 +90,18 @@ export function testEnv(opts: { solo?: boolean } = {}): Env {
     HOME: id.home, USER: id.name, LOGNAME: id.name, PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
     XDG_DATA_HOME: dirs.data, XDG_RUNTIME_DIR: dirs.run, XDG_CONFIG_HOME: dirs.config, LANG: 'C.UTF-8',
   };
-  const argv = (args: string[], extra: Record<string, string> = {}) => {
+  const asUser = (cmd: string[], extra: Record<string, string> = {}) => {
     const vars = Object.entries({ ...env, ...extra }).map(([k, v]) => `${k}=${v}`);
-    const asUser = process.getuid!() === 0 ? ['setpriv', '--reuid', String(id.uid), '--regid', String(id.gid), '--init-groups'] : [];
-    return [...asUser, 'env', '-i', ...vars, node, bundle, ...args];
+    const switchUser = process.getuid!() === 0 ? ['setpriv', '--reuid', String(id.uid), '--regid', String(id.gid), '--init-groups'] : [];
+    return [...switchUser, 'env', '-i', ...vars, ...cmd];
   };
+  const argv = (args: string[], extra: Record<string, string> = {}) => asUser([node, bundle, ...args], extra);
   return {
     root: path.join(dirs.data, 'tspod'),
     scratch: dirs.scratch,
     uid: id.uid,
     argv: (args) => argv(args),
+    asUser: (cmd) => asUser(cmd),
     tspod(args, opts = {}) {
       const a = argv(args, opts.env);
       return new Promise((resolve, reject) => {

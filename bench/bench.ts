@@ -1,0 +1,136 @@
+/**
+ * tspod vs rootless podman, side by side in one run, as the non-root test
+ * user against the same local registry. Prints a table with ratios; it is a
+ * benchmark, not a test: it never fails. Run as root: `npm run bench`.
+ *   run --rm latency     median wall time of `run --rm IMAGE true`
+ *   monitor memory       private memory (smaps_rollup) per detached container
+ *   50 x run -d          wall time of 50 parallel detached starts
+ *   cold pull            a multi-layer image of a few hundred MB
+ */
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { testEnv, skip, type Env } from '../test/e2e/harness.ts';
+import { startRegistry, pushImage } from '../test/fixtures/registry.ts';
+import { busyboxBase } from '../test/fixtures/oci-image.ts';
+
+if (skip) {
+  console.log(`bench skipped: ${skip}`);
+  process.exit(0);
+}
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 12);
+const PARALLEL = 50;
+const env: Env = testEnv();
+const reg = await startRegistry();
+const small = `${reg.host}/bench/busybox:latest`;
+const big = `${reg.host}/bench/big:latest`;
+pushImage({ layers: [{ entries: busyboxBase('bench') }], config: { Cmd: ['/bin/sh'] } }, small);
+const MB = Number(process.env.BENCH_PULL_MB ?? 100);
+pushImage({
+  layers: [0, 1, 2].map((i) => ({ compression: 'gzip' as const, entries: [{ path: `blob${i}`, content: crypto.randomBytes(MB << 20) }] })),
+  config: { Cmd: ['/bin/sh'] },
+}, big);
+
+const podmanAvailable = spawnSync('podman', ['--version']).status === 0;
+const podmanBase = ['podman', '--cgroup-manager=cgroupfs', '--runtime=runc', '--events-backend=file', '--root', `${env.scratch}/podman-root`, '--runroot', `${env.scratch}/podman-run`];
+
+const tspodArgv = (args: string[]) => env.argv(args);
+const podmanArgv = (args: string[]) => env.asUser([...podmanBase, ...args]);
+
+function runQuiet(argv: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const c = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
+    c.on('close', (code) => resolve(code ?? 1));
+    c.on('error', () => resolve(1));
+  });
+}
+
+async function timed(argv: string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const code = await runQuiet(argv);
+  if (code !== 0) throw new Error(`${argv.join(' ')} exited ${code}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+function privateKb(pid: number): number {
+  try {
+    return fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').split('\n')
+      .filter((l) => /^Private_(Clean|Dirty):/.test(l)).reduce((n, l) => n + Number(l.split(/\s+/)[1]), 0);
+  } catch { return NaN; }
+}
+
+interface Row { what: string; tspod: number; podman: number; unit: string }
+const rows: Row[] = [];
+async function measure(what: string, unit: string, t: () => Promise<number>, p: () => Promise<number>): Promise<void> {
+  let tv = NaN;
+  let pv = NaN;
+  try { tv = await t(); } catch (err) { console.error(`tspod ${what}: ${(err as Error).message}`); }
+  if (podmanAvailable) try { pv = await p(); } catch (err) { console.error(`podman ${what}: ${(err as Error).message}`); }
+  rows.push({ what, tspod: tv, podman: pv, unit });
+}
+
+try {
+  await measure(`cold pull (3 x ${MB} MB layers)`, 'ms',
+    () => timed(tspodArgv(['pull', big])),
+    () => timed(podmanArgv(['pull', '-q', '--tls-verify=false', big])));
+  await timed(tspodArgv(['pull', small]));
+  if (podmanAvailable) await timed(podmanArgv(['pull', '-q', '--tls-verify=false', small]));
+
+  await measure(`run --rm true, median of ${RUNS}`, 'ms', async () => {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) xs.push(await timed(tspodArgv(['run', '--rm', small, 'true'])));
+    return median(xs);
+  }, async () => {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) xs.push(await timed(podmanArgv(['run', '--rm', '--network', 'host', small, 'true'])));
+    return median(xs);
+  });
+
+  await measure('private memory per detached container (monitor + waiter)', 'kB', async () => {
+    for (let i = 0; i < 5; i++) await timed(tspodArgv(['run', '-d', '--name', `mem${i}`, small, 'sleep', '600']));
+    await new Promise((r) => setTimeout(r, 1000));
+    const per = fs.readdirSync(`${env.root}/containers`).map((id) => {
+      const s = JSON.parse(fs.readFileSync(`${env.root}/containers/${id}/state.json`, 'utf8'));
+      const waiter = Number(fs.readFileSync(`/proc/${s.pid}/stat`, 'utf8').split(' ')[3]);
+      return privateKb(s.monitorPid) + privateKb(waiter);
+    });
+    await timed(tspodArgv(['rm', '-f', ...Array.from({ length: 5 }, (_, i) => `mem${i}`)]));
+    return median(per);
+  }, async () => {
+    for (let i = 0; i < 5; i++) await timed(podmanArgv(['run', '-d', '--network', 'host', '--name', `mem${i}`, small, 'sleep', '600']));
+    await new Promise((r) => setTimeout(r, 1000));
+    const pids = spawnSync('pgrep', ['-u', String(env.uid), 'conmon'], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number);
+    const per = pids.map(privateKb);
+    await timed(podmanArgv(['rm', '-f', '-t', '0', ...Array.from({ length: 5 }, (_, i) => `mem${i}`)]));
+    return median(per);
+  });
+
+  await measure(`${PARALLEL} parallel run -d`, 'ms', async () => {
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: PARALLEL }, (_, i) => timed(tspodArgv(['run', '-d', '--name', `p${i}`, small, 'sleep', '600']))));
+    const took = Date.now() - t0;
+    await timed(tspodArgv(['rm', '-f', ...Array.from({ length: PARALLEL }, (_, i) => `p${i}`)]));
+    return took;
+  }, async () => {
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: PARALLEL }, (_, i) => timed(podmanArgv(['run', '-d', '--network', 'host', '--name', `p${i}`, small, 'sleep', '600']))));
+    const took = Date.now() - t0;
+    await timed(podmanArgv(['rm', '-f', '-t', '0', ...Array.from({ length: PARALLEL }, (_, i) => `p${i}`)]));
+    return took;
+  });
+} finally {
+  if (podmanAvailable) spawnSync(podmanArgv(['system', 'reset', '-f'])[0], podmanArgv(['system', 'reset', '-f']).slice(1), { stdio: 'ignore' });
+  env.cleanup();
+  reg.stop();
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
+console.log(`\n${'benchmark'.padEnd(58)} ${'tspod'.padStart(9)} ${'podman'.padStart(9)}  podman/tspod`);
+for (const r of rows) {
+  const ratio = Number.isFinite(r.tspod) && Number.isFinite(r.podman) ? (r.podman / r.tspod).toFixed(2) : 'n/a';
+  console.log(`${`${r.what} [${r.unit}]`.padEnd(58)} ${fmt(r.tspod).padStart(9)} ${fmt(r.podman).padStart(9)}  ${ratio.padStart(6)}`);
+}
+console.log('(ratios above 1 mean tspod is faster or smaller)');
