@@ -89,7 +89,10 @@ async function main(argv: string[]): Promise<number> {
   const cli = new Cli({ binaryName: 'tspod', binaryLabel: 'tspod', binaryVersion: VERSION, enableColors: colors });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
-  for (const c of COMMANDS) cli.register(c);
+  // clipanion compiles every registered verb on each run: register only those the first word can select.
+  const first = g.rest[0];
+  const matching = COMMANDS.filter((c) => c.paths.some((p) => p[0] === first));
+  for (const c of matching.length ? matching : COMMANDS) cli.register(c);
   if (g.version) {
     process.stdout.write(`tspod version ${VERSION}\n`);
     return 0;

@@ -97,6 +97,7 @@ class Monitor {
   /** One start of the container, until its pid 1 exits. */
   private async runOnce(onStarted: (pid: number) => void): Promise<RunResult> {
     const { config, hostConfig } = this.rec;
+    debug('starting %s', this.rec.id.slice(0, 12));
     const namespaces: Namespace[] = ['mount', 'pid', 'uts', 'ipc'];
     if (hostConfig.networkMode !== 'host') namespaces.push('net');
     const { child, channel } = await enterNamespaces({
@@ -117,10 +118,11 @@ class Monitor {
     child.stderr!.on('data', (d: Buffer) => this.output('stderr', d));
     let pid = 0;
     // The init's end of the channel is close-on-exec: EOF without an error means the command runs.
-    channel.once('end', () => { if (!error && pid) onStarted(pid); });
+    channel.once('end', () => { debug('exec done'); if (!error && pid) onStarted(pid); });
     const stopLines = onLines(channel, (line) => {
       const msg = JSON.parse(line) as InitMessage;
       if (msg.type === 'pid') {
+        debug('init reported pid %d', msg.pid);
         pid = msg.pid;
         this.setState({ status: 'running', pid: msg.pid, startedAt: new Date().toISOString(), error: '' });
       } else if (msg.type === 'ptmx') {
@@ -132,6 +134,7 @@ class Monitor {
     const exitCode = await new Promise<number>((resolve) => {
       child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
+    debug('container exited with %d', exitCode);
     if (master) {
       await new Promise((r) => setTimeout(r, 20)); // let the last output drain
       master.destroy();
