@@ -27,4 +27,23 @@ export abstract class TspodCommand extends Command {
   out(line: string): void {
     this.context.stdout.write(`${line}\n`);
   }
+
+  /**
+   * docker's way with several names: act on each in turn, print the name on
+   * success or the error on stderr, and exit 1 if any failed.
+   */
+  async eachItem(items: string[], act: (item: string) => Promise<unknown> | void, opts: { echo?: boolean } = {}): Promise<number> {
+    let status = 0;
+    for (const item of items) {
+      try {
+        await act(item);
+        if (opts.echo !== false) this.out(item);
+      } catch (err) {
+        debug('%O', err);
+        this.context.stderr.write(`Error: ${describeError(err)}\n`);
+        status = 1;
+      }
+    }
+    return status;
+  }
 }

@@ -8,6 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { before, after } from 'node:test';
+import { startRegistry, pushImage, type Registry } from '../fixtures/registry.ts';
+import type { FixtureImage } from '../fixtures/oci-image.ts';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 export const TEST_USER = process.env.TSPOD_TEST_USER ?? 'tspodtest';
@@ -126,4 +129,36 @@ export function testEnv(opts: { solo?: boolean } = {}): Env {
       fs.rmSync(base, { recursive: true, force: true });
     },
   };
+}
+
+export interface Suite {
+  /** The store and user of this test file (set before the first test). */
+  env: Env;
+  /** The registry the images were pushed to. */
+  reg: Registry;
+  /** Full reference of a pushed repository, e.g. ref('test/layered'). */
+  ref(repo: string): string;
+  /** Config digest (image id) of each pushed image, by the key it was given. */
+  ids: Record<string, string>;
+}
+
+/**
+ * One test file's world: a fresh store as the test user (or the single-id
+ * user), a registry with `images` pushed (as REPO:latest unless a tag is
+ * given), the `pull` ones already pulled; all torn down after the file.
+ */
+export function suite(images: Record<string, FixtureImage>, opts: { pull?: string[]; solo?: boolean } = {}): Suite {
+  const s = { ref: (repo: string) => `${s.reg.host}/${repo}`, ids: {} } as Suite;
+  before(async () => {
+    if (opts.solo ? skipSolo : skip) return;
+    s.env = testEnv({ solo: opts.solo });
+    s.reg = await startRegistry();
+    for (const [repo, image] of Object.entries(images)) s.ids[repo] = pushImage(image, s.ref(repo.includes(':') ? repo : `${repo}:latest`));
+    for (const repo of opts.pull ?? []) {
+      const r = await s.env.tspod(['pull', s.ref(repo)]);
+      if (r.status !== 0) throw new Error(`pulling ${repo}: ${r.stderr}`);
+    }
+  });
+  after(() => { s.env?.cleanup(); s.reg?.stop(); });
+  return s;
 }

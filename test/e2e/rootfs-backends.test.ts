@@ -2,30 +2,18 @@
  * The conformance suite every root filesystem backend must pass: the same
  * image, the same checks, for native overlay, fuse-overlayfs and copy.
  */
-import { test, before, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { testEnv, skip, type Env } from './harness.ts';
-import { startRegistry, pushImage, type Registry } from '../fixtures/registry.ts';
+import { suite, skip } from './harness.ts';
 import { layered } from '../fixtures/images.ts';
 
-let env: Env;
-let reg: Registry;
-let img: string;
-
-before(async () => {
-  if (skip) return;
-  env = testEnv();
-  reg = await startRegistry();
-  pushImage(layered, `${reg.host}/test/layered:latest`);
-  img = `${reg.host}/test/layered`;
-  assert.equal((await env.tspod(['pull', img])).status, 0);
-});
-after(() => { env?.cleanup(); reg?.stop(); });
+const s = suite({ 'test/layered': layered }, { pull: ['test/layered'] });
+const img = () => s.ref('test/layered');
 
 for (const backend of ['overlay', 'fuse-overlayfs', 'copy']) {
   describe(`rootfs backend ${backend}`, () => {
     const run = (args: string[], name?: string) =>
-      env.tspod(['run', ...(name ? ['--name', name] : ['--rm']), img, ...args], { env: { TSPOD_ROOTFS_BACKEND: backend } });
+      s.env.tspod(['run', ...(name ? ['--name', name] : ['--rm']), img(), ...args], { env: { TSPOD_ROOTFS_BACKEND: backend } });
 
     test('files from every layer, with owners and modes; deleted files stay deleted', { skip }, async () => {
       const r = await run(['sh', '-c', [
@@ -57,7 +45,7 @@ for (const backend of ['overlay', 'fuse-overlayfs', 'copy']) {
       assert.equal(w.stdout, 'ok\n', w.stderr);
       const fresh = await run(['sh', '-c', 'head -1 /etc/os-release; test -e /bin/ls && echo ls-there; test -e /new && echo new-there || echo no-new']);
       assert.equal(fresh.stdout, 'NAME="tspod-test"\nls-there\nno-new\n');
-      assert.equal((await env.tspod(['rm', name])).status, 0);
+      assert.equal((await s.env.tspod(['rm', name])).status, 0);
     });
   });
 }

@@ -1,37 +1,25 @@
 /** Any mix of commands at once never corrupts the store, loses a container or deadlocks. */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { testEnv, skip, type Env } from './harness.ts';
-import { startRegistry, pushImage, type Registry } from '../fixtures/registry.ts';
+import { suite, skip } from './harness.ts';
 import { entrypointImage } from '../fixtures/images.ts';
 
-let env: Env;
-let reg: Registry;
-let img: string;
-
-before(async () => {
-  if (skip) return;
-  env = testEnv();
-  reg = await startRegistry();
-  pushImage(entrypointImage, `${reg.host}/test/entry:latest`);
-  img = `${reg.host}/test/entry`;
-  assert.equal((await env.tspod(['pull', img])).status, 0);
-});
-after(() => { env?.cleanup(); reg?.stop(); });
+const s = suite({ 'test/entry': entrypointImage }, { pull: ['test/entry'] });
+const img = () => s.ref('test/entry');
 
 const COUNT = 50;
 
 test(`${COUNT} parallel run -d with ps and rm -f in between`, { skip, timeout: 240_000 }, async (t) => {
   const began = Date.now();
   const runs = Array.from({ length: COUNT }, (_, i) =>
-    env.tspod(['run', '-d', '--name', `s${i}`, '--entrypoint', '/bin/sleep', img, '60'], { timeoutMs: 180_000 }));
-  const readers = Array.from({ length: 10 }, () => env.tspod(['ps', '-a'], { timeoutMs: 180_000 }));
+    s.env.tspod(['run', '-d', '--name', `s${i}`, '--entrypoint', '/bin/sleep', img(), '60'], { timeoutMs: 180_000 }));
+  const readers = Array.from({ length: 10 }, () => s.env.tspod(['ps', '-a'], { timeoutMs: 180_000 }));
   const removers = Array.from({ length: 10 }, async (_, i) => {
     await new Promise((r) => setTimeout(r, 300 + i * 50));
-    return env.tspod(['rm', '-f', `s${i}`], { timeoutMs: 180_000 });
+    return s.env.tspod(['rm', '-f', `s${i}`], { timeoutMs: 180_000 });
   });
   const [runResults, psResults, rmResults] = await Promise.all([Promise.all(runs), Promise.all(readers), Promise.all(removers)]);
   const runFailures = runResults.filter((r) => r.status !== 0);
@@ -43,7 +31,7 @@ test(`${COUNT} parallel run -d with ps and rm -f in between`, { skip, timeout: 2
   assert.deepEqual(psFailures.map((r) => r.stderr), []);
   assert.deepEqual(rmFailures.map((r) => r.stderr), []);
   const removed = new Set(rmResults.map((r, i) => (r.status === 0 ? `s${i}` : '')).filter(Boolean));
-  const ps = await env.tspod(['ps', '-a', '--format', '{{.Names}} {{.State}}']);
+  const ps = await s.env.tspod(['ps', '-a', '--format', '{{.Names}} {{.State}}']);
   const rows = ps.stdout.trim().split('\n').filter(Boolean);
   const names = new Set(rows.map((l) => l.split(' ')[0]));
   for (let i = 0; i < COUNT; i++) {
@@ -51,14 +39,14 @@ test(`${COUNT} parallel run -d with ps and rm -f in between`, { skip, timeout: 2
     assert.equal(names.has(name), !removed.has(name), `${name} ${removed.has(name) ? 'was removed' : 'is listed'}`);
   }
   for (const l of rows) assert.match(l, / running$/, l);
-  for (const id of fs.readdirSync(path.join(env.root, 'containers'))) {
-    JSON.parse(fs.readFileSync(path.join(env.root, 'containers', id, 'container.json'), 'utf8'));
-    JSON.parse(fs.readFileSync(path.join(env.root, 'containers', id, 'state.json'), 'utf8'));
+  for (const id of fs.readdirSync(path.join(s.env.root, 'containers'))) {
+    JSON.parse(fs.readFileSync(path.join(s.env.root, 'containers', id, 'container.json'), 'utf8'));
+    JSON.parse(fs.readFileSync(path.join(s.env.root, 'containers', id, 'state.json'), 'utf8'));
   }
-  const all = (await env.tspod(['ps', '-a', '-q'])).stdout.trim().split('\n').filter(Boolean);
-  const rm = await env.tspod(['rm', '-f', ...all], { timeoutMs: 180_000 });
+  const all = (await s.env.tspod(['ps', '-a', '-q'])).stdout.trim().split('\n').filter(Boolean);
+  const rm = await s.env.tspod(['rm', '-f', ...all], { timeoutMs: 180_000 });
   assert.equal(rm.status, 0, rm.stderr);
-  assert.deepEqual(fs.readdirSync(path.join(env.root, 'containers')), []);
-  const stray = spawnSync('pgrep', ['-u', String(env.uid), '-f', `__monitor ${env.root}`], { encoding: 'utf8' }).stdout.trim();
+  assert.deepEqual(fs.readdirSync(path.join(s.env.root, 'containers')), []);
+  const stray = spawnSync('pgrep', ['-u', String(s.env.uid), '-f', `__monitor ${s.env.root}`], { encoding: 'utf8' }).stdout.trim();
   assert.equal(stray, '', 'no monitor left behind');
 });

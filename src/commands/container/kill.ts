@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { lookup, killContainer, signalNumber } from '../../runtime/lifecycle.ts';
-import { describeError } from '../../errors.ts';
 
 export class KillCommand extends TspodCommand {
   static paths = [['kill'], ['container', 'kill']];
@@ -13,16 +12,6 @@ export class KillCommand extends TspodCommand {
   async run(): Promise<number> {
     const sig = signalNumber(this.signal);
     const store = this.openStore();
-    let status = 0;
-    for (const q of this.containers) {
-      try {
-        killContainer(lookup(store, q), sig);
-        this.out(q);
-      } catch (err) {
-        this.context.stderr.write(`Error: ${describeError(err)}\n`);
-        status = 1;
-      }
-    }
-    return status;
+    return this.eachItem(this.containers, (q) => killContainer(lookup(store, q), sig));
   }
 }

@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { lookup, pauseContainer } from '../../runtime/lifecycle.ts';
-import { describeError } from '../../errors.ts';
 
 abstract class PauseBase extends TspodCommand {
   containers = Option.Rest({ required: 1 });
@@ -9,17 +8,7 @@ abstract class PauseBase extends TspodCommand {
 
   async run(): Promise<number> {
     const store = this.openStore();
-    let status = 0;
-    for (const q of this.containers) {
-      try {
-        await pauseContainer(lookup(store, q), this.pause);
-        this.out(q);
-      } catch (err) {
-        this.context.stderr.write(`Error: ${describeError(err)}\n`);
-        status = 1;
-      }
-    }
-    return status;
+    return this.eachItem(this.containers, (q) => pauseContainer(lookup(store, q), this.pause));
   }
 }
 

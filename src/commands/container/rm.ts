@@ -2,7 +2,6 @@ import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { removeContainer } from '../../runtime/remove.ts';
 import { collectGarbage } from '../../image/remove.ts';
-import { describeError } from '../../errors.ts';
 
 export class RmCommand extends TspodCommand {
   static paths = [['rm'], ['container', 'rm'], ['container', 'remove']];
@@ -18,16 +17,7 @@ export class RmCommand extends TspodCommand {
 
   async run(): Promise<number> {
     const store = this.openStore();
-    let status = 0;
-    for (const q of this.containers) {
-      try {
-        await removeContainer(store, q, { force: this.force, volumes: this.volumes });
-        this.out(q);
-      } catch (err) {
-        this.context.stderr.write(`Error: ${describeError(err)}\n`);
-        status = 1;
-      }
-    }
+    const status = await this.eachItem(this.containers, (q) => removeContainer(store, q, { force: this.force, volumes: this.volumes }));
     await collectGarbage(store);
     return status;
   }

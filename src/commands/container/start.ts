@@ -2,7 +2,6 @@ import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { lookup, startContainer } from '../../runtime/lifecycle.ts';
 import { parseDetachKeys } from '../../runtime/attach-client.ts';
-import { describeError } from '../../errors.ts';
 
 export class StartCommand extends TspodCommand {
   static paths = [['start'], ['container', 'start']];
@@ -25,17 +24,9 @@ export class StartCommand extends TspodCommand {
       const r = await startContainer(store, c.rec, { attach: { io, tty: c.rec.config.tty, stdin: this.interactive, detachKeys: parseDetachKeys(this.detachKeys) } });
       return r.attach?.exitCode ?? 0;
     }
-    let status = 0;
-    for (const q of this.containers) {
-      try {
-        const c = lookup(store, q);
-        if (c.state.status !== 'running') await startContainer(store, c.rec);
-        this.out(q);
-      } catch (err) {
-        this.context.stderr.write(`Error: ${describeError(err)}\n`);
-        status = 1;
-      }
-    }
-    return status;
+    return this.eachItem(this.containers, async (q) => {
+      const c = lookup(store, q);
+      if (c.state.status !== 'running') await startContainer(store, c.rec);
+    });
   }
 }

@@ -2,7 +2,6 @@ import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { TspodCommand } from '../base.ts';
 import { lookup, stopContainer } from '../../runtime/lifecycle.ts';
-import { describeError } from '../../errors.ts';
 
 export class StopCommand extends TspodCommand {
   static paths = [['stop'], ['container', 'stop']];
@@ -18,16 +17,6 @@ export class StopCommand extends TspodCommand {
 
   async run(): Promise<number> {
     const store = this.openStore();
-    let status = 0;
-    await Promise.all(this.containers.map(async (q) => {
-      try {
-        await stopContainer(lookup(store, q), this.time, this.signal);
-        this.out(q);
-      } catch (err) {
-        this.context.stderr.write(`Error: ${describeError(err)}\n`);
-        status = 1;
-      }
-    }));
-    return status;
+    return this.eachItem(this.containers, (q) => stopContainer(lookup(store, q), this.time, this.signal));
   }
 }

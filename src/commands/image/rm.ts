@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { removeImage, collectGarbage } from '../../image/remove.ts';
-import { describeError, exitCodeOf } from '../../errors.ts';
 
 export class RmiCommand extends TspodCommand {
   static paths = [['rmi'], ['image', 'rm'], ['image', 'remove']];
@@ -16,17 +15,11 @@ export class RmiCommand extends TspodCommand {
 
   async run(): Promise<number> {
     const store = this.openStore();
-    let status = 0;
-    for (const query of this.images) {
-      try {
-        const r = await removeImage(store, query, this.force);
-        for (const t of r.untagged) this.out(`Untagged: ${t}`);
-        for (const d of r.deleted) this.out(`Deleted: ${d}`);
-      } catch (err) {
-        this.context.stderr.write(`Error: ${describeError(err)}\n`);
-        status = exitCodeOf(err) === 125 ? 1 : exitCodeOf(err);
-      }
-    }
+    const status = await this.eachItem(this.images, async (query) => {
+      const r = await removeImage(store, query, this.force);
+      for (const t of r.untagged) this.out(`Untagged: ${t}`);
+      for (const d of r.deleted) this.out(`Deleted: ${d}`);
+    }, { echo: false });
     await collectGarbage(store);
     return status;
   }
