@@ -24,6 +24,11 @@ export abstract class TspodCommand extends Command {
     return new Store();
   }
 
+  /** The terminal or pipes this command talks to, typed as Node's streams. */
+  io(): { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } {
+    return { stdin: this.context.stdin as NodeJS.ReadStream, stdout: this.context.stdout as NodeJS.WriteStream, stderr: this.context.stderr as NodeJS.WriteStream };
+  }
+
   out(line: string): void {
     this.context.stdout.write(`${line}\n`);
   }

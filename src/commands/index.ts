@@ -22,6 +22,7 @@ import { PauseCommand, UnpauseCommand } from './container/pause.ts';
 import { PortCommand } from './container/port.ts';
 import { CpCommand } from './container/cp.ts';
 import { GenerateSystemdCommand } from './system/generate-systemd.ts';
+import { DoctorCommand } from './system/doctor.ts';
 import { InfoCommand } from './system/info.ts';
 import { VersionCommand } from './system/version.ts';
 import { ResetCommand } from './system/reset.ts';
@@ -31,5 +32,5 @@ export const COMMANDS = [
   RunCommand, CreateCommand, StartCommand, StopCommand, RestartCommand, KillCommand, WaitCommand, AttachCommand,
   LogsCommand, InspectCommand, RmCommand, PsCommand, ContainerPruneCommand, RenameCommand, ExecCommand,
   TopCommand, PauseCommand, UnpauseCommand, PortCommand, CpCommand, GenerateSystemdCommand,
-  InfoCommand, VersionCommand, ResetCommand,
+  InfoCommand, VersionCommand, ResetCommand, DoctorCommand,
 ];

@@ -18,7 +18,7 @@ export class AttachCommand extends TspodCommand {
   async run(): Promise<number> {
     const store = this.openStore();
     const c = lookup(store, this.container);
-    const io = { stdin: this.context.stdin as NodeJS.ReadStream, stdout: this.context.stdout as NodeJS.WriteStream, stderr: this.context.stderr as NodeJS.WriteStream };
+    const io = this.io();
     const r = await attachContainer(store, c, { io, tty: c.rec.config.tty, stdin: !this.noStdin && c.rec.config.openStdin, detachKeys: parseDetachKeys(this.detachKeys) });
     if (r.detached) return 0;
     return r.exitCode ?? 0;

@@ -36,7 +36,4 @@ export abstract class CreateFlags extends TspodCommand {
     };
   }
 
-  io() {
-    return { stdin: this.context.stdin as NodeJS.ReadStream, stdout: this.context.stdout as NodeJS.WriteStream, stderr: this.context.stderr as NodeJS.WriteStream };
-  }
 }

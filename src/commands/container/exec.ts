@@ -23,7 +23,7 @@ export class ExecCommand extends TspodCommand {
 
   async run(): Promise<number> {
     const c = lookup(this.openStore(), this.container);
-    const io = { stdin: this.context.stdin as NodeJS.ReadStream, stdout: this.context.stdout as NodeJS.WriteStream, stderr: this.context.stderr as NodeJS.WriteStream };
+    const io = this.io();
     return execInContainer(c, {
       command: this.command, interactive: this.interactive, tty: this.tty, detach: this.detach,
       user: this.user, workdir: this.workdir, env: this.env,

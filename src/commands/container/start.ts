@@ -20,7 +20,7 @@ export class StartCommand extends TspodCommand {
     const store = this.openStore();
     if (this.attach || this.interactive) {
       const c = lookup(store, this.containers[0]);
-      const io = { stdin: this.context.stdin as NodeJS.ReadStream, stdout: this.context.stdout as NodeJS.WriteStream, stderr: this.context.stderr as NodeJS.WriteStream };
+      const io = this.io();
       const r = await startContainer(store, c.rec, { attach: { io, tty: c.rec.config.tty, stdin: this.interactive, detachKeys: parseDetachKeys(this.detachKeys) } });
       return r.attach?.exitCode ?? 0;
     }
