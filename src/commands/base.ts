@@ -34,12 +34,12 @@ export abstract class TspodCommand extends Command {
   }
 
   /**
-   * docker's way with several names: act on each in turn, print the name on
-   * success or the error on stderr, and exit 1 if any failed.
+   * docker's way with several names: act on each (in turn, or all at once),
+   * print the name on success or the error on stderr, and exit 1 if any failed.
    */
-  async eachItem(items: string[], act: (item: string) => Promise<unknown> | void, opts: { echo?: boolean } = {}): Promise<number> {
+  async eachItem(items: string[], act: (item: string) => Promise<unknown> | void, opts: { echo?: boolean; parallel?: boolean } = {}): Promise<number> {
     let status = 0;
-    for (const item of items) {
+    const one = async (item: string) => {
       try {
         await act(item);
         if (opts.echo !== false) this.out(item);
@@ -48,7 +48,9 @@ export abstract class TspodCommand extends Command {
         this.context.stderr.write(`Error: ${describeError(err)}\n`);
         status = 1;
       }
-    }
+    };
+    if (opts.parallel) await Promise.all(items.map(one));
+    else for (const item of items) await one(item);
     return status;
   }
 }

@@ -17,6 +17,6 @@ export class StopCommand extends TspodCommand {
 
   async run(): Promise<number> {
     const store = this.openStore();
-    return this.eachItem(this.containers, (q) => stopContainer(lookup(store, q), this.time, this.signal));
+    return this.eachItem(this.containers, (q) => stopContainer(lookup(store, q), this.time, this.signal), { parallel: true });
   }
 }
