@@ -3,5 +3,5 @@ import { monitorMain } from './monitor.ts';
 
 monitorMain(process.argv[2], process.argv[3], process.argv[4]).catch((err) => {
   process.stderr.write(`monitor: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  process.exit(1); // an open socket must not keep a failed monitor alive
 });

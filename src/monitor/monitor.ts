@@ -25,6 +25,7 @@ import { unlockPty, setWinsize } from '../sys/libc.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
 import type { InitMessage } from '../runtime/channel.ts';
 import { logger } from '../log.ts';
+import { describeError } from '../errors.ts';
 
 const debug = logger('monitor');
 
@@ -199,6 +200,13 @@ class Monitor {
     await removeTrees([this.dir, ...anonymous.map((m) => path.dirname(m.source))]);
   }
 
+  /** Records a start that failed outside the container (the monitor's own work). */
+  failed(message: string): void {
+    try {
+      this.setState({ status: 'exited', pid: 0, monitorPid: 0, exitCode: 125, finishedAt: new Date().toISOString(), error: message });
+    } catch { /* the container was removed meanwhile */ }
+  }
+
   finish(exitCode: number, error?: string): void {
     const frame = encodeFrame(FRAME.EXIT, JSON.stringify({ exitCode, error }));
     for (const c of this.clients) c.end(frame);
@@ -219,8 +227,17 @@ export async function monitorMain(storeRoot: string, runRoot: string, id: string
   });
   let result: RunResult = { exitCode: 0 };
   if (start) {
-    result = await monitor.run(start);
-    report({ type: 'exited', exitCode: result.exitCode });
+    try {
+      result = await monitor.run(start);
+      report({ type: 'exited', exitCode: result.exitCode });
+    } catch (err) {
+      // Whatever failed (e.g. no more processes), say so and exit: never idle with the socket open.
+      const code = (err as { code?: string }).code?.startsWith('ERR_TSPOD') ? (err as { code: string }).code : 'ERR_TSPOD_CONTAINER_SETUP';
+      const error = { code, message: `starting the container: ${describeError(err)}`, exit: 125 };
+      monitor.failed(error.message);
+      report({ type: 'error', ...error });
+      result = { exitCode: 125, error };
+    }
   }
   monitor.finish(result.exitCode, result.error?.message);
   server.close();
