@@ -233,7 +233,9 @@ export async function monitorMain(storeRoot: string, runRoot: string, id: string
     } catch (err) {
       // Whatever failed (e.g. no more processes), say so and exit: never idle with the socket open.
       const code = (err as { code?: string }).code?.startsWith('ERR_TSPOD') ? (err as { code: string }).code : 'ERR_TSPOD_CONTAINER_SETUP';
-      const error = { code, message: `starting the container: ${describeError(err)}`, exit: 125 };
+      const removed = !fs.existsSync(path.join(storeRoot, 'containers', id, 'container.json'));
+      const message = removed ? 'the container was removed while it was starting' : `starting the container: ${describeError(err)}`;
+      const error = { code: removed ? 'ERR_TSPOD_NO_SUCH_CONTAINER' : code, message, exit: 125 };
       monitor.failed(error.message);
       report({ type: 'error', ...error });
       result = { exitCode: 125, error };

@@ -22,7 +22,9 @@ test(`${COUNT} parallel run -d with ps and rm -f in between`, { skip, timeout: 2
     return s.env.tspod(['rm', '-f', `s${i}`], { timeoutMs: 180_000 });
   });
   const [runResults, psResults, rmResults] = await Promise.all([Promise.all(runs), Promise.all(readers), Promise.all(removers)]);
-  const runFailures = runResults.filter((r) => r.status !== 0);
+  const removedOk = (i: number) => rmResults[i]?.status === 0;
+  // A run racing its own rm -f may lose: acceptable only with that reason, and only when the rm won.
+  const runFailures = runResults.filter((r, i) => r.status !== 0 && !(removedOk(i) && /removed while it was starting/.test(r.stderr)));
   // A remover may run before its container exists: "no such container" is the only acceptable failure.
   const rmFailures = rmResults.filter((r) => r.status !== 0 && !/no such container/.test(r.stderr));
   const psFailures = psResults.filter((r) => r.status !== 0);
