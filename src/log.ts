@@ -25,10 +25,3 @@ export function enableDebug(): void {
   process.env.DEBUG = 'tspod:*';
   debugFactory().enable('tspod:*');
 }
-
-/** Replaces credentials in text that goes to a log. */
-export function redact(text: string): string {
-  return text
-    .replace(/(authorization:\s*)(basic|bearer)\s+\S+/gi, '$1$2 <redacted>')
-    .replace(/("(?:auth|password|identitytoken|token|access_token)"\s*:\s*)"[^"]*"/gi, '$1"<redacted>"');
-}

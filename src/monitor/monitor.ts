@@ -51,7 +51,12 @@ class Monitor {
   private size = { rows: 24, cols: 80 };
   private readonly report: (e: MonitorEvent) => void;
 
-  constructor(private readonly storeRoot: string, private readonly runRoot: string, id: string, report: (e: MonitorEvent) => void) {
+  private readonly storeRoot: string;
+  private readonly runRoot: string;
+
+  constructor(storeRoot: string, runRoot: string, id: string, report: (e: MonitorEvent) => void) {
+    this.storeRoot = storeRoot;
+    this.runRoot = runRoot;
     this.dir = path.join(storeRoot, 'containers', id);
     this.rec = JSON.parse(fs.readFileSync(path.join(this.dir, 'container.json'), 'utf8'));
     this.state = readState(this.dir);

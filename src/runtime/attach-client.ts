@@ -48,7 +48,10 @@ export function parseDetachKeys(spec: string): Buffer {
 /** Watches input for the detach sequence; returns what to forward, holding back a partial match. */
 export class DetachMatcher {
   private held: number[] = [];
-  constructor(private readonly keys: Buffer) {}
+  private readonly keys: Buffer;
+  constructor(keys: Buffer) {
+    this.keys = keys;
+  }
   push(data: Buffer): { forward: Buffer; detach: boolean } {
     if (!this.keys.length) return { forward: data, detach: false };
     const out: number[] = [];
