@@ -218,13 +218,30 @@ class Monitor {
   }
 }
 
+/** How a failed start is reported; a container removed meanwhile (rm -f racing run) is named as such. */
+function startFailure(storeRoot: string, id: string, err: unknown): { code: string; message: string; exit: number } {
+  if (!fs.existsSync(path.join(storeRoot, 'containers', id, 'container.json'))) {
+    return { code: 'ERR_TSPOD_NO_SUCH_CONTAINER', message: 'the container was removed while it was starting', exit: 125 };
+  }
+  const code = (err as { code?: string }).code?.startsWith('ERR_TSPOD') ? (err as { code: string }).code : 'ERR_TSPOD_CONTAINER_SETUP';
+  return { code, message: `starting the container: ${describeError(err)}`, exit: 125 };
+}
+
 export async function monitorMain(storeRoot: string, runRoot: string, id: string): Promise<void> {
   let control: net.Socket | undefined;
   try { control = new net.Socket({ fd: 3, readable: true, writable: true }); } catch { /* started without a control pipe */ }
   control?.on('error', () => { /* the starting command went away */ });
   const report = (e: MonitorEvent) => { if (control && !control.destroyed) control.write(JSON.stringify(e) + '\n'); };
-  const monitor = new Monitor(storeRoot, runRoot, id, report);
-  const server = await monitor.listen();
+  let monitor: Monitor;
+  let server: net.Server;
+  try {
+    monitor = new Monitor(storeRoot, runRoot, id, report);
+    server = await monitor.listen();
+  } catch (err) {
+    report({ type: 'error', ...startFailure(storeRoot, id, err) });
+    control?.end();
+    throw err;
+  }
   report({ type: 'listening' });
   const start = await new Promise<StartRequest | undefined>((resolve) => {
     if (!control) return resolve({ type: 'start' });
@@ -237,10 +254,7 @@ export async function monitorMain(storeRoot: string, runRoot: string, id: string
       report({ type: 'exited', exitCode: result.exitCode });
     } catch (err) {
       // Whatever failed (e.g. no more processes), say so and exit: never idle with the socket open.
-      const code = (err as { code?: string }).code?.startsWith('ERR_TSPOD') ? (err as { code: string }).code : 'ERR_TSPOD_CONTAINER_SETUP';
-      const removed = !fs.existsSync(path.join(storeRoot, 'containers', id, 'container.json'));
-      const message = removed ? 'the container was removed while it was starting' : `starting the container: ${describeError(err)}`;
-      const error = { code: removed ? 'ERR_TSPOD_NO_SUCH_CONTAINER' : code, message, exit: 125 };
+      const error = startFailure(storeRoot, id, err);
       monitor.failed(error.message);
       report({ type: 'error', ...error });
       result = { exitCode: 125, error };

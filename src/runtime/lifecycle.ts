@@ -71,7 +71,9 @@ export async function startContainer(store: Store, rec: ContainerRecord, opts: S
   });
   const detach = () => { events.close(); control.destroy(); child.unref(); };
   try {
-    if ((await next())?.type !== 'listening') throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `starting the monitor of ${rec.name} failed`);
+    const first = await next();
+    if (first?.type === 'error') throw new TspodError(first.code as ErrorCode, first.message, { exitCode: first.exit });
+    if (first?.type !== 'listening') throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `starting the monitor of ${rec.name} failed`);
     let sock;
     if (opts.attach) sock = await connectMonitor(socketPath(store.paths.run, rec.id));
     const out = opts.attach?.io.stdout;
