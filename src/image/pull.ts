@@ -136,6 +136,7 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
   const top = await withRetries('manifest', () => client.manifest(repo, ref.digest ?? ref.tag!));
   let manifestDoc = JSON.parse(top.body.toString('utf8'));
   let manifestBody = top.body;
+  let manifestDigest = top.digest;
   if (top.mediaType === MEDIA.dockerSchema1 || manifestDoc.schemaVersion === 1) {
     throw new RegistryError(`${formatReference(ref)}: schema 1 manifests are not supported`);
   }
@@ -145,6 +146,7 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
     const m = await withRetries('manifest', () => client.manifest(repo, chosen.digest));
     manifestDoc = JSON.parse(m.body.toString('utf8'));
     manifestBody = m.body;
+    manifestDigest = m.digest;
   }
   const manifest = manifestDoc as ImageManifest;
   if (!manifest.config?.digest || !Array.isArray(manifest.layers)) {
@@ -160,8 +162,8 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
   if (diffIds.length !== manifest.layers.length) {
     throw new RegistryError(`${formatReference(ref)}: config lists ${diffIds.length} layers, manifest ${manifest.layers.length}`);
   }
-  const manifestBlobDigest = `sha256:${crypto.createHash('sha256').update(manifestBody).digest('hex')}`;
-  if (!store.hasBlob(manifestBlobDigest)) store.putBlob(manifestBlobDigest, manifestBody);
+  // The client verified this digest over these bytes; putBlob checks it again before storing.
+  if (!store.hasBlob(manifestDigest)) store.putBlob(manifestDigest, manifestBody);
 
   // Layers.
   let fetched = 0;
@@ -204,7 +206,7 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
     id: manifest.config.digest,
     repoTags: ref.tag ? [formatReference({ ...ref, digest: undefined })] : [],
     repoDigests: [`${repository(ref)}@${top.digest}`],
-    manifestDigest: manifestBlobDigest,
+    manifestDigest,
     layers: diffIds,
     size: sizes.reduce((a, b) => a + b, 0),
     created: config.created ?? new Date(0).toISOString(),

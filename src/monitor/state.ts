@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from '../storage/atomic.ts';
+import { alive } from '../sys/proc.ts';
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'dead';
 
@@ -39,16 +40,6 @@ export function readState(dir: string): ContainerState {
 
 export function writeState(dir: string, state: ContainerState): void {
   writeJsonAtomic(stateFile(dir), state);
-}
-
-export function alive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -14,27 +14,24 @@ export type InitMessage =
 
 export type ParentMessage = { type: 'pty'; n: number; rows?: number; cols?: number };
 
-let pending = '';
-
-/** Blocks until one line arrives on fd 3 (child side). */
+/**
+ * Blocks until one line arrives on fd 3 (child side). Reads a byte at a time
+ * so nothing past the newline is consumed: messages are few and short.
+ */
 export function readLineSync(fd = CHANNEL_FD): string {
-  const buf = Buffer.alloc(4096);
+  const byte = Buffer.alloc(1);
+  const bytes: number[] = [];
   for (;;) {
-    const nl = pending.indexOf('\n');
-    if (nl >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      return line;
-    }
     let n: number;
     try {
-      n = fs.readSync(fd, buf, 0, buf.length, null);
+      n = fs.readSync(fd, byte, 0, 1, null);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); continue; }
       throw err;
     }
     if (n === 0) throw new Error('channel closed');
-    pending += buf.toString('utf8', 0, n);
+    if (byte[0] === 0x0a) return Buffer.from(bytes).toString('utf8');
+    bytes.push(byte[0]);
   }
 }
 

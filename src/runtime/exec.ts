@@ -46,7 +46,7 @@ function nsenterArgv(c: Container, opts: ExecOptions): string[] {
   return [...argv, '--', ...opts.command];
 }
 
-function relayPty(child: ChildProcess, masterFd: number, io: AttachIo, interactive: boolean): () => void {
+function relayPty(masterFd: number, io: AttachIo, interactive: boolean): () => void {
   const master = new tty.ReadStream(masterFd);
   master.on('data', (d: Buffer) => io.stdout.write(d));
   master.on('error', () => { /* EIO when the process side closes */ });
@@ -56,7 +56,6 @@ function relayPty(child: ChildProcess, masterFd: number, io: AttachIo, interacti
   if (raw) io.stdin.setRawMode(true);
   const onInput = (d: Buffer) => { try { fs.writeSync(masterFd, d); } catch { /* closed */ } };
   if (interactive) io.stdin.on('data', onInput).resume();
-  void child;
   return () => {
     if (raw) io.stdin.setRawMode(false);
     io.stdin.off('data', onInput);
@@ -90,7 +89,7 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
     const setsid = which('setsid') ?? 'setsid';
     child = start([setsid, '-c', ...argv], { env: envObj, stdio: [slave, slave, slave] });
     fs.closeSync(slave);
-    cleanup = relayPty(child, masterFd, io, opts.interactive);
+    cleanup = relayPty(masterFd, io, opts.interactive);
   } else {
     child = start(argv, { env: envObj, stdio: [opts.interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => io.stdout.write(d));

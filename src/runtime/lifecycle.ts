@@ -9,7 +9,8 @@ import type { Duplex } from 'node:stream';
 import { start as spawnProcess } from '../sys/spawn.ts';
 import { selfArgv, monitorArgv } from '../sys/self.ts';
 import { socketPath } from '../monitor/paths.ts';
-import { observedState, isActive, stopMarker, alive, type ContainerState } from '../monitor/state.ts';
+import { observedState, isActive, stopMarker, pausedMarker, type ContainerState } from '../monitor/state.ts';
+import { alive } from '../sys/proc.ts';
 import type { MonitorEvent } from '../monitor/monitor.ts';
 import { connectMonitor, relay, type AttachOptions, type AttachResult } from './attach-client.ts';
 import { findContainer, type ContainerRecord } from '../storage/containers.ts';
@@ -164,7 +165,7 @@ export function containerPids(c: Container): number[] {
 
 async function resumeProcesses(c: Container): Promise<void> {
   for (const pid of containerPids(c)) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
-  fs.rmSync(`${c.dir}/paused`, { force: true });
+  fs.rmSync(pausedMarker(c.dir), { force: true });
 }
 
 /** pause/unpause without a delegated freezer: SIGSTOP/SIGCONT every process of the container. */
@@ -172,7 +173,7 @@ export async function pauseContainer(c: Container, pause: boolean): Promise<void
   if (pause) {
     if (c.state.status === 'paused') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is already paused`);
     if (c.state.status !== 'running') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
-    fs.writeFileSync(`${c.dir}/paused`, '');
+    fs.writeFileSync(pausedMarker(c.dir), '');
     for (const pid of containerPids(c)) try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ }
   } else {
     if (c.state.status !== 'paused') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not paused`);

@@ -1,7 +1,8 @@
 /** Reading a container's log: --since/--until/--tail filters, and following while it runs. */
 import fs from 'node:fs';
 import { parseRecord, parseTimeArg, type LogRecord } from '../monitor/logfile.ts';
-import { logFile, observedState, isActive, alive } from '../monitor/state.ts';
+import { logFile, observedState, isActive } from '../monitor/state.ts';
+import { alive } from '../sys/proc.ts';
 import type { Container } from './lifecycle.ts';
 import { TspodError } from '../errors.ts';
 

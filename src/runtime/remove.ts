@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { removeTrees } from '../userns/trampoline.ts';
-import { isActive, stopMarker, observedState, alive } from '../monitor/state.ts';
+import { isActive, stopMarker, observedState } from '../monitor/state.ts';
+import { alive } from '../sys/proc.ts';
 import { lookup, waitContainer, containerPids } from './lifecycle.ts';
 import type { Store } from '../storage/store.ts';
 import { TspodError } from '../errors.ts';

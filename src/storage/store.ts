@@ -9,18 +9,10 @@ import crypto from 'node:crypto';
 import { defaultPaths, type StorePaths } from './paths.ts';
 import { readJson, writeJsonAtomic } from './atomic.ts';
 import { withLock } from './lock.ts';
+import { alive } from '../sys/proc.ts';
 import { TspodError } from '../errors.ts';
 import type { ImageRecord } from './images.ts';
 import type { ContainerRecord } from './containers.ts';
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function hexOf(digest: string): string {
   const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
@@ -128,7 +120,7 @@ export class Store {
     const tmp = path.join(this.root, 'tmp');
     for (const name of fs.readdirSync(tmp)) {
       const pid = Number(/-(\d+)-/.exec(name)?.[1]);
-      if (!pid || !processAlive(pid)) out.push(path.join(tmp, name));
+      if (!pid || !alive(pid)) out.push(path.join(tmp, name));
     }
     for (const id of fs.readdirSync(path.join(this.root, 'containers'))) {
       if (!fs.existsSync(path.join(this.containerDir(id), 'container.json'))) out.push(this.containerDir(id));

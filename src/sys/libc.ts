@@ -21,7 +21,7 @@ type Fn = (...args: any[]) => any;
 interface Libc {
   mount: Fn; umount2: Fn; syscall3: Fn; sethostname: Fn; prctl: Fn; setresuid: Fn; setresgid: Fn;
   setgroups: Fn; execve: Fn; fcntl: Fn; mknod: Fn; lsetxattr: Fn; ioctlInt: Fn; ioctlPtr: Fn; ioctlWinsize: Fn;
-  setsid: Fn; flock: Fn; signal: Fn; lgetxattr: Fn; close: Fn; dup2: Fn; open: Fn; kill: Fn; chroot: Fn; umask: Fn;
+  setsid: Fn; flock: Fn; signal: Fn; lgetxattr: Fn; dup2: Fn;
 }
 
 let cached: Libc | undefined;
@@ -50,12 +50,7 @@ function lib(): Libc {
     setsid: l.func('int setsid()'),
     signal: l.func('intptr_t signal(int sig, intptr_t handler)'),
     flock: l.func('int flock(int fd, int op)'),
-    close: l.func('int close(int fd)'),
     dup2: l.func('int dup2(int from, int to)'),
-    open: l.func('int open(const char *path, int flags, uint32_t mode)'),
-    kill: l.func('int kill(int pid, int sig)'),
-    chroot: l.func('int chroot(const char *path)'),
-    umask: l.func('uint32_t umask(uint32_t mask)'),
   };
   return cached;
 }
@@ -199,8 +194,4 @@ export function defaultSignals(signals: number[]): void {
 
 export function dup2(from: number, to: number): void {
   retry(() => lib().dup2(from, to), () => `dup2(${from}, ${to})`);
-}
-
-export function kill(pid: number, sig: number): boolean {
-  return Number(lib().kill(pid, sig)) === 0;
 }
