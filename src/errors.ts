@@ -30,7 +30,11 @@ export type ErrorCode =
   | 'ERR_TSPOD_CONFIG'
   | 'ERR_TSPOD_CANNOT_INVOKE'
   | 'ERR_TSPOD_COMMAND_NOT_FOUND'
-  | 'ERR_TSPOD_CONTAINER_SETUP';
+  | 'ERR_TSPOD_CONTAINER_SETUP'
+  | 'ERR_TSPOD_NETWORK'
+  | 'ERR_TSPOD_NO_SUCH_NETWORK'
+  | 'ERR_TSPOD_PORT_IN_USE'
+  | 'ERR_TSPOD_PORT_DENIED';
 
 export class TspodError extends Error {
   readonly code: ErrorCode;

@@ -17,7 +17,9 @@ import { enterNamespaces, removeTrees, type Namespace } from '../userns/trampoli
 import { selfArgv } from '../sys/self.ts';
 import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
 import { formatChunk, logTime, type Stream } from './logfile.ts';
-import { readState, writeState, stopMarker, pausedMarker, logFile, type ContainerState } from './state.ts';
+import { readState, writeState, observedState, stopMarker, pausedMarker, logFile, type ContainerState } from './state.ts';
+import { parseNetworkMode } from '../slirp/mode.ts';
+import { startUserMode, type UserModeStack } from '../slirp/usermode.ts';
 import { shouldRestart, nextDelay, parseRestartPolicy } from './restart.ts';
 import { socketPath, ensureSocketDir } from './paths.ts';
 import { onLines } from './lines.ts';
@@ -105,9 +107,11 @@ class Monitor {
     const { config, hostConfig } = this.rec;
     debug('starting %s', this.rec.id.slice(0, 12));
     const namespaces: Namespace[] = ['mount', 'pid', 'uts', 'ipc'];
-    if (hostConfig.networkMode !== 'host') namespaces.push('net');
+    const network = parseNetworkMode(hostConfig.networkMode);
+    if (network.kind !== 'host') namespaces.push('net');
     const { child, channel } = await enterNamespaces({
       namespaces,
+      joinPid: network.kind === 'container' ? this.runningPid(network.ref) : undefined,
       argv: [...selfArgv(), '__init', this.storeRoot, this.rec.id],
       stdio: config.tty ? ['ignore', 'ignore', 'pipe'] : [config.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
@@ -137,9 +141,23 @@ class Monitor {
         error = msg;
       }
     });
-    const exitCode = await new Promise<number>((resolve) => {
+    const closed = new Promise<number>((resolve) => {
       child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
+    let stack: UserModeStack | undefined;
+    if (network.kind === 'pasta' || network.kind === 'slirp4netns') {
+      try {
+        stack = await startUserMode({ mode: network.kind, pid: child.pid!, ports: hostConfig.portBindings ?? [], runDir: path.join(this.runRoot, 'net') });
+        channel.write(JSON.stringify({ type: 'net' }) + '\n');
+        void stack.exited.then((why) => debug('network stack ended: %s', why));
+      } catch (err) {
+        // The init is waiting for the network: closing the channel ends it.
+        error = { code: 'ERR_TSPOD_NETWORK', message: describeError(err), exit: 125 };
+        channel.destroy();
+      }
+    }
+    const exitCode = await closed;
+    stack?.stop();
     debug('container exited with %d', exitCode);
     if (master) {
       await new Promise((r) => setTimeout(r, 20)); // let the last output drain
@@ -149,6 +167,13 @@ class Monitor {
     channel.destroy();
     this.writeStdin = this.endStdin = this.resize = undefined;
     return { exitCode: error ? error.exit : exitCode, error };
+  }
+
+  /** Host pid of a running container whose namespaces this one joins. */
+  private runningPid(id: string): number {
+    const s = observedState(path.join(this.storeRoot, 'containers', id));
+    if (s.status !== 'running' || !s.pid) throw new Error(`container ${id.slice(0, 12)} (network mode container:) is not running`);
+    return s.pid;
   }
 
   private openPty(ptmx: string, reply: (n: number) => void): tty.ReadStream {

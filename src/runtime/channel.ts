@@ -12,7 +12,10 @@ export type InitMessage =
   | { type: 'ptmx'; path: string }
   | { type: 'error'; code: string; message: string; exit: number };
 
-export type ParentMessage = { type: 'pty'; n: number; rows?: number; cols?: number };
+export type ParentMessage =
+  | { type: 'pty'; n: number; rows?: number; cols?: number }
+  /** The network namespace is ready (address, routes, published ports). */
+  | { type: 'net' };
 
 /**
  * Blocks until one line arrives on fd 3 (child side). Reads a byte at a time
@@ -37,4 +40,21 @@ export function readLineSync(fd = CHANNEL_FD): string {
 
 export function send(msg: InitMessage | ParentMessage, fd = CHANNEL_FD): void {
   fs.writeSync(fd, JSON.stringify(msg) + '\n');
+}
+
+/**
+ * The child's view of the parent's messages, which may come in any order:
+ * `expect` returns the next one of a type, keeping the others for later.
+ */
+export function parentMessages(fd = CHANNEL_FD): { expect<T extends ParentMessage['type']>(type: T): Extract<ParentMessage, { type: T }> } {
+  const early: ParentMessage[] = [];
+  return {
+    expect(type) {
+      for (;;) {
+        const i = early.findIndex((m) => m.type === type);
+        if (i >= 0) return early.splice(i, 1)[0] as never;
+        early.push(JSON.parse(readLineSync(fd)) as ParentMessage);
+      }
+    },
+  };
 }

@@ -11,6 +11,7 @@ import type { Store } from '../storage/store.ts';
 import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
 import { TspodError } from '../errors.ts';
 import { parseRestartPolicy, formatRestartPolicy } from '../monitor/restart.ts';
+import { planNetwork } from '../slirp/plan.ts';
 
 export interface CreateOptions {
   name?: string;
@@ -29,11 +30,15 @@ export interface CreateOptions {
   autoRemove: boolean;
   readOnly: boolean;
   network: string;
+  /** -p values, and -P (publish every EXPOSEd port). */
+  publish: string[];
+  publishAll: boolean;
+  addHosts: string[];
+  dns: string[];
+  dnsSearch: string[];
   /** Restart policy: no, always, unless-stopped, on-failure[:N]. */
   restart: string;
 }
-
-const NETWORKS = new Set(['host', 'none']);
 
 /** Parses -v HOST:CTR[:ro|rw], NAME:CTR[:opts] or CTR (anonymous volume). */
 export function parseVolume(spec: string): { source: string; destination: string; readOnly: boolean; type: 'bind' | 'volume' } {
@@ -80,26 +85,7 @@ export function containerCommand(image: Record<string, any>, opts: Pick<CreateOp
   return { entrypoint, cmd };
 }
 
-function hostsFile(hostname: string, network: string): string {
-  let text = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
-  if (network === 'host') {
-    try {
-      text = fs.readFileSync('/etc/hosts', 'utf8');
-      if (!text.endsWith('\n')) text += '\n';
-    } catch { /* keep the default */ }
-  }
-  return `${text}127.0.1.1\t${hostname}\n`;
-}
-
-function resolvConf(network: string): string {
-  if (network === 'none') return '';
-  try { return fs.readFileSync('/etc/resolv.conf', 'utf8'); } catch { return ''; }
-}
-
-export async function createContainer(store: Store, image: ImageRecord, imageName: string, opts: CreateOptions): Promise<ContainerRecord> {
-  if (!NETWORKS.has(opts.network)) {
-    throw new TspodError('ERR_TSPOD_USAGE', `network mode \`${opts.network}\` is not supported yet (use host or none)`);
-  }
+export async function createContainer(store: Store, image: ImageRecord, imageName: string, opts: CreateOptions, warn: (msg: string) => void = () => {}): Promise<ContainerRecord> {
   if (opts.name !== undefined && !NAME_RE.test(opts.name)) {
     throw new TspodError('ERR_TSPOD_USAGE', `invalid container name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
@@ -116,6 +102,10 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
   let env = mergeEnv(cfg.Env ?? [], fileEnv, cliEnv);
   if (envValue(env, 'PATH') === undefined) env = [`PATH=${DEFAULT_PATH}`, ...env];
   env = mergeEnv([`HOSTNAME=${hostname}`], env, opts.tty ? [`TERM=${envValue(env, 'TERM') ?? 'xterm'}`] : []);
+  const net = await planNetwork(opts, cfg.ExposedPorts, (ref) => {
+    const other = findContainer(store.containers(), ref);
+    return { id: other.id, dir: store.containerDir(other.id) };
+  }, warn);
   const mounts = resolveMounts(store, opts.volumes, id);
   const now = new Date().toISOString();
   const rec: ContainerRecord = {
@@ -135,7 +125,11 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       labels: cfg.Labels ?? {},
       stopSignal: cfg.StopSignal,
     },
-    hostConfig: { autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: opts.network, mounts, restartPolicy: formatRestartPolicy(restart) },
+    hostConfig: {
+      autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: net.mode, portBindings: net.ports,
+      dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: net.extraHosts.map((e) => `${e.name}:${e.ip}`),
+      mounts, restartPolicy: formatRestartPolicy(restart),
+    },
   };
   if (!rec.config.workingDir.startsWith('/')) throw new TspodError('ERR_TSPOD_USAGE', `working directory \`${rec.config.workingDir}\` is not absolute`);
   await store.locked(() => {
@@ -151,8 +145,8 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
     for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o755 });
     fs.chmodSync(path.join(dir, 'upper'), 0o755);
     fs.writeFileSync(path.join(dir, 'hostname'), `${hostname}\n`);
-    fs.writeFileSync(path.join(dir, 'hosts'), hostsFile(hostname, opts.network));
-    fs.writeFileSync(path.join(dir, 'resolv.conf'), resolvConf(opts.network));
+    fs.writeFileSync(path.join(dir, 'hosts'), net.hosts(hostname));
+    fs.writeFileSync(path.join(dir, 'resolv.conf'), net.resolv);
     store.writeContainer(rec);
   });
   return rec;

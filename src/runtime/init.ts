@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readLineSync, send } from './channel.ts';
+import { parentMessages, send } from './channel.ts';
+import { waitsForStack } from '../slirp/mode.ts';
 import { mountRootfs } from '../fuse-overlay/rootfs.ts';
 import { resolveUser } from './user.ts';
 import { envValue, DEFAULT_PATH } from './env.ts';
@@ -224,12 +225,14 @@ export function initMain(storeRoot: string, id: string): never {
     const dir = path.join(storeRoot, 'containers', id);
     const rec = JSON.parse(fs.readFileSync(path.join(dir, 'container.json'), 'utf8')) as ContainerRecord;
     const merged = setupRootfs(storeRoot, dir, rec);
+    const inbox = parentMessages();
     let ptyNumber = -1;
     if (rec.config.tty) {
       send({ type: 'ptmx', path: `/proc/${hostPid}/root${merged}/dev/pts/ptmx` });
-      const reply = JSON.parse(readLineSync()) as { n: number };
-      ptyNumber = reply.n;
+      ptyNumber = inbox.expect('pty').n;
     }
+    // The command starts with its network in place (a server can bind, a client can connect).
+    if (waitsForStack(rec.hostConfig.networkMode)) inbox.expect('net');
     enterRoot(merged);
     sethostname(rec.config.hostname);
     const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };

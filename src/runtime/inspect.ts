@@ -3,11 +3,13 @@ import type { Container } from './lifecycle.ts';
 import type { ImageRecord } from '../storage/images.ts';
 import { parseRestartPolicy } from '../monitor/restart.ts';
 import { logFile } from '../monitor/state.ts';
+import { dockerPortMap } from '../slirp/ports.ts';
 
 export function inspectContainer(c: Container): Record<string, unknown> {
   const { rec, state } = c;
   const argv = [...rec.config.entrypoint, ...rec.config.cmd];
   const policy = parseRestartPolicy(rec.hostConfig.restartPolicy ?? 'no');
+  const ports = rec.hostConfig.portBindings ?? [];
   return {
     Id: rec.id,
     Created: rec.created,
@@ -38,9 +40,17 @@ export function inspectContainer(c: Container): Record<string, unknown> {
     HostConfig: {
       Binds: rec.hostConfig.mounts.map((m) => `${m.name ?? m.source}:${m.destination}${m.readOnly ? ':ro' : ''}`),
       NetworkMode: rec.hostConfig.networkMode,
+      PortBindings: dockerPortMap(ports),
+      Dns: rec.hostConfig.dns ?? [],
+      DnsSearch: rec.hostConfig.dnsSearch ?? [],
+      ExtraHosts: rec.hostConfig.extraHosts ?? [],
+      Links: rec.hostConfig.links ?? null,
       RestartPolicy: { Name: policy.name, MaximumRetryCount: policy.name === 'on-failure' ? policy.maxRetries : 0 },
       AutoRemove: rec.hostConfig.autoRemove,
       ReadonlyRootfs: rec.hostConfig.readOnly,
+    },
+    NetworkSettings: {
+      Ports: state.status === 'running' || state.status === 'paused' ? dockerPortMap(ports) : {},
     },
     Mounts: rec.hostConfig.mounts.map((m) => ({
       Type: m.type, ...(m.name ? { Name: m.name } : {}), Source: m.source, Destination: m.destination,

@@ -8,6 +8,7 @@ import readline from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { start as spawnProcess } from '../sys/spawn.ts';
 import { selfArgv, monitorArgv } from '../sys/self.ts';
+import { checkHostPorts } from '../slirp/allocate.ts';
 import { socketPath } from '../monitor/paths.ts';
 import { observedState, isActive, stopMarker, pausedMarker, type ContainerState } from '../monitor/state.ts';
 import { alive } from '../sys/proc.ts';
@@ -50,6 +51,8 @@ export async function startContainer(store: Store, rec: ContainerRecord, opts: S
   const dir = store.containerDir(rec.id);
   const current = observedState(dir);
   if (isActive(current)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${rec.name} is already running`);
+  // A taken port is a clear error here, before anything starts.
+  if (rec.hostConfig.portBindings?.length) await checkHostPorts(rec.hostConfig.portBindings);
   const debugLog = process.env.TSPOD_DEBUG ? fs.openSync(`${dir}/monitor.log`, 'a') : 'ignore';
   const child = spawnProcess([...monitorArgv(), store.root, store.paths.run, rec.id], {
     detached: true,

@@ -3,6 +3,8 @@ import { findImage, type ImageRecord } from '../storage/images.ts';
 import { pullImage } from '../image/pull.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { startContainer } from './lifecycle.ts';
+import { removeContainer } from './remove.ts';
+import { readState } from '../monitor/state.ts';
 import type { AttachIo } from './attach-client.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
 import type { Store } from '../storage/store.ts';
@@ -25,7 +27,7 @@ async function imageFor(req: CreateRequest): Promise<ImageRecord> {
 }
 
 export async function createFromImage(req: CreateRequest): Promise<ContainerRecord> {
-  return createContainer(req.store, await imageFor(req), req.image, req.create);
+  return createContainer(req.store, await imageFor(req), req.image, req.create, (msg) => req.stderr.write(`WARNING: ${msg}\n`));
 }
 
 export interface RunRequest extends CreateRequest {
@@ -38,11 +40,22 @@ export type RunResult = { detached: true; id: string } | { detached: false; exit
 
 export async function runContainer(req: RunRequest): Promise<RunResult> {
   const rec = await createFromImage(req);
+  const start = async (opts: Parameters<typeof startContainer>[2]) => {
+    try {
+      return await startContainer(req.store, rec, opts);
+    } catch (err) {
+      // A --rm container that never ran (e.g. its port is taken) goes too.
+      if (rec.hostConfig.autoRemove && readState(req.store.containerDir(rec.id)).status === 'created') {
+        await removeContainer(req.store, rec.id, { force: true, volumes: true }).catch(() => {});
+      }
+      throw err;
+    }
+  };
   if (req.detach) {
-    await startContainer(req.store, rec);
+    await start(undefined);
     return { detached: true, id: rec.id };
   }
-  const { attach } = await startContainer(req.store, rec, {
+  const { attach } = await start({
     attach: { io: req.io, tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys },
   });
   if (attach?.detached) return { detached: true, id: rec.id };

@@ -1,6 +1,7 @@
 /** Container records and how users name them (id, unique id prefix, name). */
 import crypto from 'node:crypto';
 import { TspodError } from '../errors.ts';
+import type { PortBinding } from '../slirp/ports.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
@@ -37,7 +38,16 @@ export interface ContainerRecord {
   hostConfig: {
     autoRemove: boolean;
     readOnly: boolean;
+    /** pasta, slirp4netns, host, none, container:ID, or a user-defined network's name. */
     networkMode: string;
+    /** Published ports, host ports already chosen. */
+    portBindings?: PortBinding[];
+    dns?: string[];
+    dnsSearch?: string[];
+    /** --add-host entries as NAME:IP (host-gateway already resolved). */
+    extraHosts?: string[];
+    /** --link NAME:ALIAS, NAME being the linked container's name when created. */
+    links?: string[];
     mounts: Mount[];
     /** no, always, unless-stopped, on-failure[:N]. */
     restartPolicy: string;

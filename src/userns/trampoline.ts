@@ -48,6 +48,11 @@ export interface EnterOptions {
   stdio: Array<'pipe' | 'ignore' | 'inherit' | number>;
   env?: NodeJS.ProcessEnv;
   maps?: IdMaps;
+  /**
+   * Join the user and network namespaces of this process instead of creating
+   * them (--network container:NAME, user-defined networks): no maps to write.
+   */
+  joinPid?: number;
 }
 
 export interface Entered {
@@ -97,14 +102,15 @@ async function writeMaps(pid: number, maps: IdMaps): Promise<void> {
 
 /** Starts argv in new namespaces with the user's id maps; resolves once "go" is sent. */
 export async function enterNamespaces(opts: EnterOptions): Promise<Entered> {
-  const flags = ['--user', ...opts.namespaces.map((n) => `--${n}`)];
+  const join = opts.joinPid ? ['nsenter', '-t', String(opts.joinPid), '--user', '--net', '--preserve-credentials', '--'] : [];
+  const flags = [...(join.length ? [] : ['--user']), ...opts.namespaces.filter((n) => !(join.length && n === 'net')).map((n) => `--${n}`)];
   const stdio = [...opts.stdio.slice(0, 3), 'pipe'];
-  const child = start(['unshare', ...flags, '--', 'sh', '-c', opts.namespaces.includes('pid') ? FORK_AND_WAIT : WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv], { stdio: stdio as StdioOptions, env: opts.env });
+  const child = start([...join, 'unshare', ...flags, '--', 'sh', '-c', opts.namespaces.includes('pid') ? FORK_AND_WAIT : WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv], { stdio: stdio as StdioOptions, env: opts.env });
   const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) =>
     reject(new TspodError('ERR_TSPOD_USERNS', `running \`unshare\`: ${err.code ?? err.message}`))));
   const channel = child.stdio[3] as Duplex;
   await Promise.race([waitForUserns(child), spawnError]);
-  await writeMaps(child.pid!, opts.maps ?? currentIdMaps());
+  if (!opts.joinPid) await writeMaps(child.pid!, opts.maps ?? currentIdMaps());
   channel.write('go\n');
   debug('entered %o as pid %d', opts.namespaces, child.pid);
   return { child, channel };

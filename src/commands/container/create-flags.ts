@@ -18,7 +18,12 @@ export abstract class CreateFlags extends TspodCommand {
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep stdin open' });
   tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-terminal' });
   readOnly = Option.Boolean('--read-only', false, { description: 'Mount the root filesystem read-only' });
-  network = Option.String('--network,--net', 'host', { description: 'Network: host or none' });
+  network = Option.String('--network,--net', 'default', { description: 'Network: default (pasta, else slirp4netns), pasta, slirp4netns, host, none, container:NAME, or a network from `network create`' });
+  publish = Option.Array('-p,--publish', [], { description: 'Publish a port: [[IP:]HOSTPORT:]CONTAINERPORT[/udp], ranges allowed' });
+  publishAll = Option.Boolean('-P,--publish-all', false, { description: 'Publish every port the image exposes to a random host port' });
+  addHost = Option.Array('--add-host', [], { description: 'Add NAME:IP to /etc/hosts (IP may be host-gateway)' });
+  dns = Option.Array('--dns', [], { description: 'DNS server for /etc/resolv.conf' });
+  dnsSearch = Option.Array('--dns-search', [], { description: 'DNS search domain for /etc/resolv.conf' });
   restart = Option.String('--restart', 'no', { description: 'Restart policy: no, always, unless-stopped, on-failure[:N]' });
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require verified HTTPS when pulling' });
   image = Option.String();
@@ -29,6 +34,7 @@ export abstract class CreateFlags extends TspodCommand {
       name: this.name, command: this.command, entrypoint: this.entrypoint, env: this.env, envFiles: this.envFile,
       workdir: this.workdir, user: this.user, hostname: this.hostname, volumes: this.volume, tty: this.tty,
       interactive: this.interactive, autoRemove: this.rm, readOnly: this.readOnly, network: this.network, restart: this.restart,
+      publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
     };
     return {
       store: this.openStore(), image: this.image, create, stderr: this.context.stderr,

@@ -1,13 +1,14 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { lookup } from '../../runtime/lifecycle.ts';
+import { portLines } from '../../slirp/ports.ts';
 
 export class PortCommand extends TspodCommand {
   static paths = [['port'], ['container', 'port']];
   static usage = TspodCommand.Usage({
     category: 'Containers',
     description: 'List port mappings of a container',
-    details: 'Containers on the host network publish nothing: their ports are the host\'s.',
+    details: 'PORT may be 80 or 80/udp. Containers on the host network publish nothing: their ports are the host\'s.',
   });
 
   container = Option.String();
@@ -15,13 +16,12 @@ export class PortCommand extends TspodCommand {
 
   async run(): Promise<number> {
     const c = lookup(this.openStore(), this.container);
-    const ports = (c.rec.hostConfig as { ports?: Array<{ container: string; hostIp: string; hostPort: number }> }).ports ?? [];
-    const shown = this.port ? ports.filter((p) => p.container === this.port || p.container === `${this.port}/tcp`) : ports;
-    if (this.port && !shown.length) {
+    const lines = portLines(c.rec.hostConfig.portBindings ?? [], this.port);
+    if (this.port && !lines.length) {
       this.context.stderr.write(`Error: no public port '${this.port}' published for ${c.rec.name}\n`);
       return 1;
     }
-    for (const p of shown) this.out(this.port ? `${p.hostIp}:${p.hostPort}` : `${p.container} -> ${p.hostIp}:${p.hostPort}`);
+    for (const l of lines) this.out(l);
     return 0;
   }
 }

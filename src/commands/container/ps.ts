@@ -1,5 +1,6 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
+import { portsColumn } from '../../slirp/ports.ts';
 import { TspodCommand } from '../base.ts';
 import { listContainers, type Container } from '../../runtime/lifecycle.ts';
 import { parseFilters, matchesFilters } from '../../runtime/filters.ts';
@@ -51,7 +52,7 @@ export class PsCommand extends TspodCommand {
     };
     const view = (c: Container) => ({
       ID: id(c), Image: c.rec.image, Command: command(c), CreatedAt: c.rec.created, RunningFor: humanAgo(c.rec.created),
-      Ports: '', State: c.state.status, Status: statusText(c), Names: c.rec.name, Labels: Object.entries(c.rec.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
+      Ports: c.state.status === 'running' || c.state.status === 'paused' ? portsColumn(c.rec.hostConfig.portBindings ?? []) : '', State: c.state.status, Status: statusText(c), Names: c.rec.name, Labels: Object.entries(c.rec.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
       Mounts: c.rec.hostConfig.mounts.map((m) => m.name ?? m.source).join(','), Networks: c.rec.hostConfig.networkMode,
     });
     if (this.format) {

@@ -1,0 +1,138 @@
+/**
+ * The user-mode network stack of one network namespace: pasta or
+ * slirp4netns attached to a process's namespaces, with the published ports.
+ * It runs beside the container, parented by its monitor, and dies with it
+ * (parent-death signal), so a killed monitor leaves no stack behind.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { start } from '../sys/spawn.ts';
+import { TspodError } from '../errors.ts';
+import { logger } from '../log.ts';
+import type { PortBinding } from './ports.ts';
+import type { UserMode } from './mode.ts';
+
+const debug = logger('net');
+
+export const MTU = 65520;
+/** The address containers use for DNS; pasta forwards it to the host's resolver. */
+export const PASTA_DNS = '169.254.1.1';
+export const SLIRP = { address: '10.0.2.100', gateway: '10.0.2.2', dns: '10.0.2.3' };
+
+export interface UserModeStack {
+  readonly mode: UserMode;
+  stop(): void;
+  /** Resolves with a message if the stack dies while the container runs. */
+  readonly exited: Promise<string>;
+}
+
+export interface StackOptions {
+  mode: UserMode;
+  /** A process in the target user and network namespaces. */
+  pid: number;
+  ports: PortBinding[];
+  /** Where the stack's pid file or API socket go (a private runtime dir). */
+  runDir: string;
+}
+
+function pastaPorts(ports: PortBinding[], proto: 'tcp' | 'udp'): string {
+  const list = ports.filter((p) => p.protocol === proto).map((p) => `${p.hostIp ? `${p.hostIp}/` : ''}${p.hostPort}:${p.containerPort}`);
+  return list.length ? list.join(',') : 'none';
+}
+
+function collect(stream: Readable | null): () => string {
+  let text = '';
+  stream?.setEncoding('utf8').on('data', (d: string) => { if (text.length < 4096) text += d; });
+  // pasta also tries syslog and says so on stderr when there is none.
+  return () => text.split('\n').filter((l) => l.trim() && !/syslog/.test(l)).join('; ');
+}
+
+function exitOf(child: ChildProcess, what: string, output: () => string): Promise<string> {
+  return new Promise((resolve) => child.once('close', (code, signal) =>
+    resolve(`${what} exited (${signal ?? `status ${code}`})${output() ? `: ${output()}` : ''}`)));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `ready` holds, failing with the stack's own words if it exits first. */
+async function until(ready: () => boolean, exited: Promise<string>, mode: string): Promise<void> {
+  let gone: string | undefined;
+  void exited.then((m) => (gone = m));
+  for (let i = 0; i < 5000; i++) {
+    if (ready()) return;
+    if (gone !== undefined) throw new TspodError('ERR_TSPOD_NETWORK', `setting up the network: ${gone}`);
+    await sleep(i < 100 ? 1 : 5);
+  }
+  throw new TspodError('ERR_TSPOD_NETWORK', `setting up the network: ${mode} did not get ready in time`);
+}
+
+async function startPasta(opts: StackOptions, base: string[]): Promise<{ child: ChildProcess; exited: Promise<string> }> {
+  const pidFile = `${opts.runDir}/${opts.pid}.pasta.pid`;
+  fs.rmSync(pidFile, { force: true });
+  const argv = [...base, 'pasta', '--config-net', '--foreground', '--quiet', '--mtu', String(MTU), '--dns-forward', PASTA_DNS,
+    '--tcp-ports', pastaPorts(opts.ports, 'tcp'), '--udp-ports', pastaPorts(opts.ports, 'udp'),
+    // The container's own loopback is not the host's: nothing forwarded back out.
+    '--tcp-ns', 'none', '--udp-ns', 'none', '--pid', pidFile, String(opts.pid)];
+  const child = start(argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = exitOf(child, 'pasta', collect(child.stderr));
+  // pasta writes its pid file once the namespace is configured and the ports are bound.
+  try {
+    await until(() => { try { return fs.statSync(pidFile).size > 0; } catch { return false; } }, exited, 'pasta');
+  } catch (err) { child.kill(); throw err; }
+  fs.rmSync(pidFile, { force: true });
+  return { child, exited };
+}
+
+function slirpRequest(socket: string, body: object): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let reply = '';
+    const c = net.connect(socket, () => c.end(JSON.stringify(body)));
+    c.setEncoding('utf8').on('data', (d: string) => (reply += d));
+    c.on('error', reject);
+    c.on('close', () => {
+      try {
+        const r = JSON.parse(reply);
+        if (r.error) reject(new Error(r.error.desc ?? JSON.stringify(r.error)));
+        else resolve();
+      } catch { reject(new Error(`unexpected reply \`${reply}\``)); }
+    });
+  });
+}
+
+async function startSlirp(opts: StackOptions, base: string[]): Promise<{ child: ChildProcess; exited: Promise<string> }> {
+  const socket = `${opts.runDir}/${opts.pid}.slirp.sock`;
+  fs.rmSync(socket, { force: true });
+  const argv = [...base, 'slirp4netns', '--configure', `--mtu=${MTU}`, '--ready-fd=3', `--api-socket=${socket}`, String(opts.pid), 'tap0'];
+  const child = start(argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const exited = exitOf(child, 'slirp4netns', collect(child.stderr));
+  let ready = false;
+  (child.stdio[3] as Readable).once('data', () => (ready = true));
+  try {
+    await until(() => ready, exited, 'slirp4netns');
+  } catch (err) { child.kill(); throw err; }
+  for (const p of opts.ports) {
+    try {
+      await slirpRequest(socket, { execute: 'add_hostfwd', arguments: { proto: p.protocol, host_addr: p.hostIp || '0.0.0.0', host_port: p.hostPort, guest_addr: SLIRP.address, guest_port: p.containerPort } });
+    } catch (err) {
+      child.kill();
+      throw new TspodError('ERR_TSPOD_NETWORK', `publishing ${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}: ${(err as Error).message}`);
+    }
+  }
+  return { child, exited };
+}
+
+/** Starts the stack and resolves once the namespace has its address, route and ports. */
+export async function startUserMode(opts: StackOptions): Promise<UserModeStack> {
+  fs.mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
+  // Dies with the monitor even if the monitor is killed with SIGKILL.
+  const base = ['setpriv', '--pdeathsig', 'TERM', '--'];
+  const { child, exited } = opts.mode === 'pasta' ? await startPasta(opts, base) : await startSlirp(opts, base);
+  debug('%s ready for pid %d', opts.mode, opts.pid);
+  return {
+    mode: opts.mode,
+    exited,
+    stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); },
+  };
+}
