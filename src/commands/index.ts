@@ -26,6 +26,9 @@ import { DoctorCommand } from './system/doctor.ts';
 import { InfoCommand } from './system/info.ts';
 import { VersionCommand } from './system/version.ts';
 import { ResetCommand } from './system/reset.ts';
+import {
+  NetworkCreateCommand, NetworkLsCommand, NetworkInspectCommand, NetworkRmCommand, NetworkPruneCommand, NetworkConnectCommand, NetworkDisconnectCommand,
+} from './network/network.ts';
 
 export const COMMANDS = [
   PullCommand, ImagesCommand, RmiCommand,
@@ -33,4 +36,5 @@ export const COMMANDS = [
   LogsCommand, InspectCommand, RmCommand, PsCommand, ContainerPruneCommand, RenameCommand, ExecCommand,
   TopCommand, PauseCommand, UnpauseCommand, PortCommand, CpCommand, GenerateSystemdCommand,
   InfoCommand, VersionCommand, ResetCommand, DoctorCommand,
+  NetworkCreateCommand, NetworkLsCommand, NetworkInspectCommand, NetworkRmCommand, NetworkPruneCommand, NetworkConnectCommand, NetworkDisconnectCommand,
 ];

@@ -18,8 +18,12 @@ import { selfArgv } from '../sys/self.ts';
 import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
 import { formatChunk, logTime, type Stream } from './logfile.ts';
 import { readState, writeState, observedState, stopMarker, pausedMarker, logFile, type ContainerState } from './state.ts';
-import { parseNetworkMode } from '../slirp/mode.ts';
+import { parseNetworkMode, waitsForNetwork } from '../slirp/mode.ts';
+import { outboundOf } from '../slirp/hosts.ts';
+import { attachEndpoint, ifnameFor } from '../slirp/bridge.ts';
+import { findNetwork } from '../slirp/networks.ts';
 import { startUserMode, type UserModeStack } from '../slirp/usermode.ts';
+import { ensureHolder } from '../slirp/holder.ts';
 import { shouldRestart, nextDelay, parseRestartPolicy } from './restart.ts';
 import { socketPath, ensureSocketDir } from './paths.ts';
 import { onLines } from './lines.ts';
@@ -109,9 +113,11 @@ class Monitor {
     const namespaces: Namespace[] = ['mount', 'pid', 'uts', 'ipc'];
     const network = parseNetworkMode(hostConfig.networkMode);
     if (network.kind !== 'host') namespaces.push('net');
+    // In the network host's user namespace, or the one of the container whose network this one shares.
+    const join = network.kind === 'container' ? { pid: this.runningPid(network.ref), net: true } : { pid: await ensureHolder(this.runRoot), net: false };
     const { child, channel } = await enterNamespaces({
       namespaces,
-      joinPid: network.kind === 'container' ? this.runningPid(network.ref) : undefined,
+      join,
       argv: [...selfArgv(), '__init', this.storeRoot, this.rec.id],
       stdio: config.tty ? ['ignore', 'ignore', 'pipe'] : [config.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
@@ -145,11 +151,10 @@ class Monitor {
       child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
     let stack: UserModeStack | undefined;
-    if (network.kind === 'pasta' || network.kind === 'slirp4netns') {
+    if (waitsForNetwork(hostConfig)) {
       try {
-        stack = await startUserMode({ mode: network.kind, pid: child.pid!, ports: hostConfig.portBindings ?? [], runDir: path.join(this.runRoot, 'net') });
+        stack = await this.setupNetwork(child.pid!, join.pid);
         channel.write(JSON.stringify({ type: 'net' }) + '\n');
-        void stack.exited.then((why) => debug('network stack ended: %s', why));
       } catch (err) {
         // The init is waiting for the network: closing the channel ends it.
         error = { code: 'ERR_TSPOD_NETWORK', message: describeError(err), exit: 125 };
@@ -157,7 +162,7 @@ class Monitor {
       }
     }
     const exitCode = await closed;
-    stack?.stop();
+    await stack?.stop();
     debug('container exited with %d', exitCode);
     if (master) {
       await new Promise((r) => setTimeout(r, 20)); // let the last output drain
@@ -167,6 +172,21 @@ class Monitor {
     channel.destroy();
     this.writeStdin = this.endStdin = this.resize = undefined;
     return { exitCode: error ? error.exit : exitCode, error };
+  }
+
+  /** The user-mode stack and the user-defined networks of the container whose trampoline is `pid`. */
+  private async setupNetwork(pid: number, holderPid: number): Promise<UserModeStack | undefined> {
+    const rec = this.rec;
+    const outbound = outboundOf(rec);
+    const onNetwork = parseNetworkMode(rec.hostConfig.networkMode).kind === 'network';
+    const [stack] = await Promise.all([
+      outbound ? startUserMode({ mode: outbound, pid, ports: rec.hostConfig.portBindings ?? [], runDir: path.join(this.runRoot, 'net'), ifname: onNetwork ? 'tap0' : undefined }) : undefined,
+      ...Object.entries(rec.hostConfig.networks ?? {}).map(([name, endpoint]) => attachEndpoint({
+        holderPid, containerId: rec.id, containerPid: pid, network: findNetwork(this.storeRoot, name), endpoint, ifname: ifnameFor(rec, name),
+      })),
+    ]);
+    void stack?.exited.then((why) => debug('network stack ended: %s', why));
+    return stack;
   }
 
   /** Host pid of a running container whose namespaces this one joins. */

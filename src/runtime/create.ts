@@ -12,6 +12,8 @@ import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './e
 import { TspodError } from '../errors.ts';
 import { parseRestartPolicy, formatRestartPolicy } from '../monitor/restart.ts';
 import { planNetwork } from '../slirp/plan.ts';
+import { hostsFor, refreshHosts } from '../slirp/hosts.ts';
+import { joinNetworks, plugIfRunning } from '../slirp/membership.ts';
 
 export interface CreateOptions {
   name?: string;
@@ -36,6 +38,10 @@ export interface CreateOptions {
   addHosts: string[];
   dns: string[];
   dnsSearch: string[];
+  networkAliases: string[];
+  ip?: string;
+  /** --link NAME[:ALIAS]. */
+  links: string[];
   /** Restart policy: no, always, unless-stopped, on-failure[:N]. */
   restart: string;
 }
@@ -102,7 +108,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
   let env = mergeEnv(cfg.Env ?? [], fileEnv, cliEnv);
   if (envValue(env, 'PATH') === undefined) env = [`PATH=${DEFAULT_PATH}`, ...env];
   env = mergeEnv([`HOSTNAME=${hostname}`], env, opts.tty ? [`TERM=${envValue(env, 'TERM') ?? 'xterm'}`] : []);
-  const net = await planNetwork(opts, cfg.ExposedPorts, (ref) => {
+  const net = await planNetwork(store.root, opts, cfg.ExposedPorts, (ref) => {
     const other = findContainer(store.containers(), ref);
     return { id: other.id, dir: store.containerDir(other.id) };
   }, warn);
@@ -127,12 +133,12 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
     },
     hostConfig: {
       autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: net.mode, portBindings: net.ports,
-      dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: net.extraHosts.map((e) => `${e.name}:${e.ip}`),
+      dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: net.extraHosts.map((e) => `${e.name}:${e.ip}`), outbound: net.outbound,
       mounts, restartPolicy: formatRestartPolicy(restart),
     },
   };
   if (!rec.config.workingDir.startsWith('/')) throw new TspodError('ERR_TSPOD_USAGE', `working directory \`${rec.config.workingDir}\` is not absolute`);
-  await store.locked(() => {
+  const linked = await store.locked(() => {
     const all = store.containers();
     const taken = new Set(all.map((c) => c.name));
     if (opts.name !== undefined && taken.has(opts.name)) {
@@ -141,14 +147,19 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
         `the container name "/${opts.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name`);
     }
     if (!rec.name) rec.name = randomName(taken);
+    const changed = joinNetworks(store, rec, all, net.network, { aliases: opts.networkAliases, ip: opts.ip, links: opts.links });
     const dir = store.containerDir(id);
     for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o755 });
     fs.chmodSync(path.join(dir, 'upper'), 0o755);
     fs.writeFileSync(path.join(dir, 'hostname'), `${hostname}\n`);
-    fs.writeFileSync(path.join(dir, 'hosts'), net.hosts(hostname));
+    fs.writeFileSync(path.join(dir, 'hosts'), net.sharedHosts ?? hostsFor(rec, [...all, rec]));
     fs.writeFileSync(path.join(dir, 'resolv.conf'), net.resolv);
     store.writeContainer(rec);
+    for (const c of changed) store.writeContainer(c.rec);
+    refreshHosts(store.containers(), Object.keys(rec.hostConfig.networks ?? {}), (id) => store.containerDir(id));
+    return changed;
   });
+  for (const c of linked) await plugIfRunning(store, c.rec, c.network);
   return rec;
 }
 

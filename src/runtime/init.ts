@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parentMessages, send } from './channel.ts';
-import { waitsForStack } from '../slirp/mode.ts';
+import { waitsForNetwork } from '../slirp/mode.ts';
 import { mountRootfs } from '../fuse-overlay/rootfs.ts';
 import { resolveUser } from './user.ts';
 import { envValue, DEFAULT_PATH } from './env.ts';
@@ -232,7 +232,7 @@ export function initMain(storeRoot: string, id: string): never {
       ptyNumber = inbox.expect('pty').n;
     }
     // The command starts with its network in place (a server can bind, a client can connect).
-    if (waitsForStack(rec.hostConfig.networkMode)) inbox.expect('net');
+    if (waitsForNetwork(rec.hostConfig)) inbox.expect('net');
     enterRoot(merged);
     sethostname(rec.config.hostname);
     const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };

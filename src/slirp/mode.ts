@@ -63,8 +63,8 @@ export function formatNetworkMode(mode: NetworkMode): string {
   return mode.kind;
 }
 
-/** Whether a container in this (stored) mode gets a network set up for it before its command runs. */
-export function waitsForStack(stored: string): boolean {
-  const kind = parseNetworkMode(stored).kind;
-  return kind === 'pasta' || kind === 'slirp4netns' || kind === 'network';
+/** Whether a container gets a network set up for it (stack, bridges) before its command runs. */
+export function waitsForNetwork(hostConfig: { networkMode: string; networks?: Record<string, unknown> }): boolean {
+  const kind = parseNetworkMode(hostConfig.networkMode).kind;
+  return kind === 'pasta' || kind === 'slirp4netns' || kind === 'network' || Object.keys(hostConfig.networks ?? {}).length > 0;
 }

@@ -1,15 +1,16 @@
 /**
  * A new container's network, decided at create time from its flags and the
- * host: the mode to store, published ports with their host ports chosen,
- * and the contents of its /etc/hosts and /etc/resolv.conf.
+ * host: the mode to store, published ports with their host ports chosen, the
+ * user-defined network it joins, and its /etc/resolv.conf.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { TspodError } from '../errors.ts';
-import { chooseUserMode, formatNetworkMode, parseNetworkMode, probeHostNet, type NetworkMode } from './mode.ts';
+import { chooseUserMode, formatNetworkMode, parseNetworkMode, probeHostNet, type NetworkMode, type UserMode } from './mode.ts';
 import { exposedBindings, mergeBindings, parsePublish, type PortBinding } from './ports.ts';
 import { assignHostPorts } from './allocate.ts';
-import { hostsFile, parseAddHost, resolvConf, userModeAddresses, type HostEntry } from './etc.ts';
+import { parseAddHost, resolvConf, userModeAddresses, type HostEntry } from './etc.ts';
+import { findNetwork, type NetworkRecord } from './networks.ts';
 
 export interface NetworkFlags {
   network: string;
@@ -18,41 +19,57 @@ export interface NetworkFlags {
   addHosts: string[];
   dns: string[];
   dnsSearch: string[];
+  networkAliases: string[];
+  ip?: string;
 }
 
 export interface NetworkPlan {
   mode: string;
   ports: PortBinding[];
   extraHosts: HostEntry[];
-  hosts(hostname: string): string;
+  outbound?: UserMode;
+  /** The user-defined network to join (the address is taken under the store lock). */
+  network?: NetworkRecord;
+  /** --network container:X shares X's files. */
+  sharedHosts?: string;
   resolv: string;
 }
 
 const readText = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };
 
+function defaultUserMode(warn: (msg: string) => void, fallback: string): UserMode | undefined {
+  try {
+    return chooseUserMode(probeHostNet());
+  } catch (err) {
+    warn(`${(err as Error).message}; ${fallback}`);
+    return undefined;
+  }
+}
+
 function resolveMode(value: string, warn: (msg: string) => void): NetworkMode {
   const asked = parseNetworkMode(value);
   if (asked.kind === 'pasta' || asked.kind === 'slirp4netns') return { kind: chooseUserMode(probeHostNet(), asked.kind) };
   if (asked.kind !== 'default') return asked;
-  try {
-    return { kind: chooseUserMode(probeHostNet()) };
-  } catch (err) {
-    warn(`${(err as Error).message}; this container uses the host's network`);
-    return { kind: 'host' };
-  }
+  const mode = defaultUserMode(warn, 'this container uses the host\'s network');
+  return mode ? { kind: mode } : { kind: 'host' };
 }
 
 export async function planNetwork(
+  storeRoot: string,
   flags: NetworkFlags,
   exposed: Record<string, unknown> | undefined,
   findContainer: (ref: string) => { id: string; dir: string },
   warn: (msg: string) => void,
 ): Promise<NetworkPlan> {
   let mode = resolveMode(flags.network, warn);
-  if (mode.kind === 'network') throw new TspodError('ERR_TSPOD_NO_SUCH_NETWORK', `network ${mode.name} not found`);
   const wanted = mergeBindings(flags.publish.flatMap(parsePublish), flags.publishAll ? exposedBindings(exposed) : []);
   let ports: PortBinding[] = [];
   let shared: { hosts: string; resolv: string } | undefined;
+  let network: NetworkRecord | undefined;
+  let outbound: UserMode | undefined;
+  if ((flags.networkAliases.length || flags.ip) && mode.kind !== 'network') {
+    throw new TspodError('ERR_TSPOD_USAGE', '--network-alias and --ip need a user-defined network (tspod network create)');
+  }
   if (mode.kind === 'container') {
     if (flags.publish.length) throw new TspodError('ERR_TSPOD_USAGE', 'conflicting options: port publishing and the container type network mode');
     const other = findContainer(mode.ref);
@@ -61,23 +78,26 @@ export async function planNetwork(
   } else if (mode.kind === 'host') {
     if (flags.publish.length) warn('published ports are discarded when using host network mode');
   } else if (mode.kind !== 'none') {
+    if (mode.kind === 'network') {
+      network = findNetwork(storeRoot, mode.name);
+      mode = { kind: 'network', name: network.name };
+      outbound = network.internal ? undefined : defaultUserMode(warn, `containers on ${network.name} reach only each other`);
+      if (!outbound && wanted.length) throw new TspodError('ERR_TSPOD_NETWORK', `cannot publish ports: network ${network.name} has no way out of its namespace`);
+    } else {
+      outbound = mode.kind;
+    }
     ports = await assignHostPorts(wanted);
   }
-  const stack = mode.kind === 'pasta' || mode.kind === 'slirp4netns' ? userModeAddresses(mode.kind) : undefined;
-  const gateway = stack?.gateway || '127.0.0.1';
+  const gateway = outbound ? userModeAddresses(outbound).gateway || '127.0.0.1' : '127.0.0.1';
   const extraHosts = flags.addHosts.map(parseAddHost).map((e) => (e.ip === 'host-gateway' ? { ...e, ip: gateway } : e));
-  const builtIn = stack?.gateway ? [{ name: 'host.containers.internal', ip: stack.gateway }, { name: 'host.docker.internal', ip: stack.gateway }] : [];
-  const stored = formatNetworkMode(mode);
+  const resolvMode = mode.kind === 'network' ? outbound ?? 'none' : mode.kind;
   return {
-    mode: stored,
+    mode: formatNetworkMode(mode),
     ports,
     extraHosts,
-    hosts: (hostname) => shared?.hosts ?? hostsFile({
-      hostname,
-      address: stack?.address ?? '',
-      base: mode.kind === 'host' ? readText('/etc/hosts') : undefined,
-      extra: [...builtIn, ...extraHosts],
-    }),
-    resolv: shared?.resolv ?? resolvConf({ mode: mode.kind, dns: flags.dns, dnsSearch: flags.dnsSearch, hostResolv: readText('/etc/resolv.conf') }),
+    outbound,
+    network,
+    sharedHosts: shared?.hosts,
+    resolv: shared?.resolv ?? resolvConf({ mode: resolvMode, dns: flags.dns, dnsSearch: flags.dnsSearch, hostResolv: readText('/etc/resolv.conf') }),
   };
 }

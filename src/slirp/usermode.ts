@@ -23,7 +23,8 @@ export const SLIRP = { address: '10.0.2.100', gateway: '10.0.2.2', dns: '10.0.2.
 
 export interface UserModeStack {
   readonly mode: UserMode;
-  stop(): void;
+  /** Resolves once the stack has exited (SIGTERM, then SIGKILL after a second). */
+  stop(): Promise<void>;
   /** Resolves with a message if the stack dies while the container runs. */
   readonly exited: Promise<string>;
 }
@@ -35,6 +36,8 @@ export interface StackOptions {
   ports: PortBinding[];
   /** Where the stack's pid file or API socket go (a private runtime dir). */
   runDir: string;
+  /** pasta's interface in the namespace (default: the host's interface name). */
+  ifname?: string;
 }
 
 function pastaPorts(ports: PortBinding[], proto: 'tcp' | 'udp'): string {
@@ -49,9 +52,13 @@ function collect(stream: Readable | null): () => string {
   return () => text.split('\n').filter((l) => l.trim() && !/syslog/.test(l)).join('; ');
 }
 
+/** Resolves when the process exits (its last words read if they come soon: a child of it may hold the pipe). */
 function exitOf(child: ChildProcess, what: string, output: () => string): Promise<string> {
-  return new Promise((resolve) => child.once('close', (code, signal) =>
-    resolve(`${what} exited (${signal ?? `status ${code}`})${output() ? `: ${output()}` : ''}`)));
+  return new Promise((resolve) => child.once('exit', (code, signal) => {
+    const say = () => resolve(`${what} exited (${signal ?? `status ${code}`})${output() ? `: ${output()}` : ''}`);
+    const timer = setTimeout(say, 100);
+    child.once('close', () => { clearTimeout(timer); say(); });
+  }));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,7 +81,7 @@ async function startPasta(opts: StackOptions, base: string[]): Promise<{ child: 
   const argv = [...base, 'pasta', '--config-net', '--foreground', '--quiet', '--mtu', String(MTU), '--dns-forward', PASTA_DNS,
     '--tcp-ports', pastaPorts(opts.ports, 'tcp'), '--udp-ports', pastaPorts(opts.ports, 'udp'),
     // The container's own loopback is not the host's: nothing forwarded back out.
-    '--tcp-ns', 'none', '--udp-ns', 'none', '--pid', pidFile, String(opts.pid)];
+    '--tcp-ns', 'none', '--udp-ns', 'none', ...(opts.ifname ? ['--ns-ifname', opts.ifname] : []), '--pid', pidFile, String(opts.pid)];
   const child = start(argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = exitOf(child, 'pasta', collect(child.stderr));
   // pasta writes its pid file once the namespace is configured and the ports are bound.
@@ -133,6 +140,12 @@ export async function startUserMode(opts: StackOptions): Promise<UserModeStack> 
   return {
     mode: opts.mode,
     exited,
-    stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 1000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }

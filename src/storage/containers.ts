@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { TspodError } from '../errors.ts';
 import type { PortBinding } from '../slirp/ports.ts';
+import type { Endpoint } from '../slirp/networks.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
@@ -46,6 +47,10 @@ export interface ContainerRecord {
     dnsSearch?: string[];
     /** --add-host entries as NAME:IP (host-gateway already resolved). */
     extraHosts?: string[];
+    /** The user-mode stack of a container on user-defined networks (its way out). */
+    outbound?: 'pasta' | 'slirp4netns';
+    /** User-defined networks the container is on (its NetworkMode is the first), with its address there. */
+    networks?: Record<string, Endpoint>;
     /** --link NAME:ALIAS, NAME being the linked container's name when created. */
     links?: string[];
     mounts: Mount[];

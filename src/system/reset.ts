@@ -1,4 +1,5 @@
 /** `system reset`: kill every container and delete the whole store, subordinate-owned files included. */
+import { stopHolder } from '../slirp/holder.ts';
 import fs from 'node:fs';
 import { removeTrees } from '../userns/trampoline.ts';
 import { listContainers, containerPids } from '../runtime/lifecycle.ts';
@@ -12,6 +13,7 @@ export async function resetStore(store: Store): Promise<void> {
       for (const pid of [...containerPids(c), c.state.monitorPid]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }
   });
+  stopHolder(store.paths.run);
   await removeTrees(fs.readdirSync(store.root).filter((n) => n !== 'store.lock').map((n) => `${store.root}/${n}`));
   await removeTrees([store.root]);
 }

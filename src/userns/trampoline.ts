@@ -49,10 +49,12 @@ export interface EnterOptions {
   env?: NodeJS.ProcessEnv;
   maps?: IdMaps;
   /**
-   * Join the user and network namespaces of this process instead of creating
-   * them (--network container:NAME, user-defined networks): no maps to write.
+   * Join the user namespace of this process instead of creating one (its maps
+   * are in place already), and with `net` its network namespace too.
    */
-  joinPid?: number;
+  join?: { pid: number; net: boolean };
+  /** In a session of its own, to outlive the caller. */
+  detached?: boolean;
 }
 
 export interface Entered {
@@ -74,12 +76,13 @@ const WAIT_THEN_EXEC = 'read -r _ <&3 && exec "$@"';
  */
 const FORK_AND_WAIT = 'read -r _ <&3 || exit 125; exec 4<&0; "$@" <&4 4<&- & exec 3<&- 4<&-; wait $!';
 
-async function waitForUserns(child: ChildProcess): Promise<void> {
-  const own = fs.readlinkSync('/proc/self/ns/user');
+/** Waits until the child is in a namespace `ns` other than `ref`'s: the one unshare created. */
+async function waitForNamespace(child: ChildProcess, ns: string, ref: number | 'self'): Promise<void> {
+  const own = fs.readlinkSync(`/proc/${ref}/ns/${ns}`);
   for (let i = 0; ; i++) {
     if (child.exitCode !== null || child.signalCode !== null) break;
     try {
-      if (fs.readlinkSync(`/proc/${child.pid}/ns/user`) !== own) return;
+      if (fs.readlinkSync(`/proc/${child.pid}/ns/${ns}`) !== own) return;
     } catch { /* not there yet or gone */ }
     if (i > 5000) break;
     await sleep(i < 50 ? 0 : 2);
@@ -102,15 +105,20 @@ async function writeMaps(pid: number, maps: IdMaps): Promise<void> {
 
 /** Starts argv in new namespaces with the user's id maps; resolves once "go" is sent. */
 export async function enterNamespaces(opts: EnterOptions): Promise<Entered> {
-  const join = opts.joinPid ? ['nsenter', '-t', String(opts.joinPid), '--user', '--net', '--preserve-credentials', '--'] : [];
-  const flags = [...(join.length ? [] : ['--user']), ...opts.namespaces.filter((n) => !(join.length && n === 'net')).map((n) => `--${n}`)];
+  const { join } = opts;
+  const enter = join ? ['nsenter', '-t', String(join.pid), '--user', ...(join.net ? ['--net'] : []), '--preserve-credentials', '--'] : [];
+  const namespaces = opts.namespaces.filter((n) => !(join?.net && n === 'net'));
+  const flags = [...(join ? [] : ['--user']), ...namespaces.map((n) => `--${n}`)];
   const stdio = [...opts.stdio.slice(0, 3), 'pipe'];
-  const child = start([...join, 'unshare', ...flags, '--', 'sh', '-c', opts.namespaces.includes('pid') ? FORK_AND_WAIT : WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv], { stdio: stdio as StdioOptions, env: opts.env });
+  const child = start([...enter, 'unshare', ...flags, '--', 'sh', '-c', namespaces.includes('pid') ? FORK_AND_WAIT : WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv],
+    { stdio: stdio as StdioOptions, env: opts.env, detached: opts.detached });
   const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) =>
     reject(new TspodError('ERR_TSPOD_USERNS', `running \`unshare\`: ${err.code ?? err.message}`))));
   const channel = child.stdio[3] as Duplex;
-  await Promise.race([waitForUserns(child), spawnError]);
-  if (!opts.joinPid) await writeMaps(child.pid!, opts.maps ?? currentIdMaps());
+  // unshare creates all its namespaces in one call: seeing one is seeing them all.
+  const [ns, ref] = join ? [namespaces[0] === 'mount' ? 'mnt' : namespaces[0], join.pid] : ['user', 'self' as const];
+  await Promise.race([waitForNamespace(child, ns, ref), spawnError]);
+  if (!join) await writeMaps(child.pid!, opts.maps ?? currentIdMaps());
   channel.write('go\n');
   debug('entered %o as pid %d', opts.namespaces, child.pid);
   return { child, channel };

@@ -24,6 +24,9 @@ export abstract class CreateFlags extends TspodCommand {
   addHost = Option.Array('--add-host', [], { description: 'Add NAME:IP to /etc/hosts (IP may be host-gateway)' });
   dns = Option.Array('--dns', [], { description: 'DNS server for /etc/resolv.conf' });
   dnsSearch = Option.Array('--dns-search', [], { description: 'DNS search domain for /etc/resolv.conf' });
+  networkAlias = Option.Array('--network-alias', [], { description: 'Another name for the container on its user-defined network' });
+  ip = Option.String('--ip', { description: 'IPv4 address on the user-defined network' });
+  link = Option.Array('--link', [], { description: 'Reach container NAME as ALIAS (NAME[:ALIAS]), added to /etc/hosts' });
   restart = Option.String('--restart', 'no', { description: 'Restart policy: no, always, unless-stopped, on-failure[:N]' });
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require verified HTTPS when pulling' });
   image = Option.String();
@@ -35,6 +38,7 @@ export abstract class CreateFlags extends TspodCommand {
       workdir: this.workdir, user: this.user, hostname: this.hostname, volumes: this.volume, tty: this.tty,
       interactive: this.interactive, autoRemove: this.rm, readOnly: this.readOnly, network: this.network, restart: this.restart,
       publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
+      networkAliases: this.networkAlias, ip: this.ip, links: this.link,
     };
     return {
       store: this.openStore(), image: this.image, create, stderr: this.context.stderr,

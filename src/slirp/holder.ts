@@ -1,0 +1,79 @@
+/**
+ * The per-user network host: one user namespace (the user's id map) with one
+ * network namespace, pinned by a sleeping process. Every container's own
+ * namespaces are created inside this user namespace, so the network host can
+ * reach into them: it holds a bridge per user-defined network and plugs
+ * containers in with veth pairs. Like podman's pause process it outlives
+ * commands; `system reset` stops it. It costs one `sleep`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { enterNamespaces } from '../userns/trampoline.ts';
+import { readJson, writeJsonAtomic } from '../storage/atomic.ts';
+import { alive } from '../sys/proc.ts';
+import { TspodError } from '../errors.ts';
+import { logger } from '../log.ts';
+
+const debug = logger('net');
+
+interface HolderState { pid: number; userns: string }
+
+const dirOf = (runRoot: string) => path.join(runRoot, 'netns');
+const userns = (pid: number) => { try { return fs.readlinkSync(`/proc/${pid}/ns/user`); } catch { return ''; } };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The holder's pid if it still lives (same process, same namespace). */
+export function currentHolder(runRoot: string): number | undefined {
+  const s = readJson<HolderState | undefined>(path.join(dirOf(runRoot), 'holder.json'), undefined);
+  return s && alive(s.pid) && userns(s.pid) === s.userns ? s.pid : undefined;
+}
+
+/**
+ * A lock that needs no native code (the monitor does not load koffi): an
+ * exclusively created file naming its owner; a dead owner's lock is taken over.
+ */
+async function withPidLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(fs.readFileSync(file, 'utf8').trim() || 0);
+      if (owner && !alive(owner)) { fs.rmSync(file, { force: true }); continue; }
+      if (i > 3000) throw new TspodError('ERR_TSPOD_LOCKED', `waiting for lock \`${file}\`: timed out`);
+      await sleep(5);
+    }
+  }
+  try { return await fn(); } finally { fs.rmSync(file, { force: true }); }
+}
+
+/** The holder's pid, starting it first if there is none. */
+export async function ensureHolder(runRoot: string): Promise<number> {
+  const existing = currentHolder(runRoot);
+  if (existing) return existing;
+  const dir = dirOf(runRoot);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return withPidLock(path.join(dir, 'holder.lock'), async () => {
+    const again = currentHolder(runRoot);
+    if (again) return again;
+    const { child, channel } = await enterNamespaces({
+      namespaces: ['net'],
+      argv: ['sh', '-c', 'exec 3<&-; ip link set lo up 2>/dev/null; exec sleep infinity'],
+      stdio: ['ignore', 'ignore', 'ignore'],
+      detached: true,
+    });
+    channel.destroy();
+    child.unref();
+    writeJsonAtomic(path.join(dir, 'holder.json'), { pid: child.pid!, userns: userns(child.pid!) } satisfies HolderState);
+    debug('network host started as pid %d', child.pid);
+    return child.pid!;
+  });
+}
+
+/** Stops the holder (system reset): its bridges go with it. */
+export function stopHolder(runRoot: string): void {
+  const pid = currentHolder(runRoot);
+  if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  fs.rmSync(path.join(dirOf(runRoot), 'holder.json'), { force: true });
+}
