@@ -6,8 +6,15 @@
  *   monitor memory       private memory (smaps_rollup) per detached container
  *   50 x run -d          wall time of 50 parallel detached starts
  *   cold pull            a multi-layer image of a few hundred MB
+ *   published port       requests/s of busybox httpd behind -p, from the host's
+ *                        loopback, and MB/s of a 256 MB download (tspod's
+ *                        default pasta and slirp4netns; podman's default)
+ * Container-start rows use --network host on both sides, so they measure
+ * the runtimes, not the network stacks; network rows use each default.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import { freePort } from '../test/fixtures/registry.ts';
 import crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { testEnv, skip, type Env } from '../test/e2e/harness.ts';
@@ -62,7 +69,43 @@ function privateKb(pid: number): number {
   } catch { return NaN; }
 }
 
-interface Row { what: string; tspod: number; podman: number; unit: string }
+interface Row { what: string; tspod: number; podman: number; unit: string; higherIsBetter?: boolean }
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const BIG_MB = 256;
+const SERVE = `mkdir -p /www && echo ok > /www/index.html && dd if=/dev/zero of=/www/big bs=1M count=${BIG_MB} 2>/dev/null && exec httpd -f -p 80 -h /www`;
+
+function fetchBytes(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let n = 0;
+      res.on('data', (d: Buffer) => (n += d.length)).on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`))));
+    }).on('error', reject);
+  });
+}
+
+/** Starts the server container, then: requests/s with 16 clients, and one big download. */
+async function publishedFigures(start: (port: number) => string[], stop: string[]): Promise<{ rps: number; mbps: number }> {
+  const port = await freePort();
+  try {
+    await timed(start(port));
+    for (let i = 0; ; i++) {
+      try { await fetchBytes(port, '/big'); break; } catch (err) { if (i > 100) throw err; await new Promise((r) => setTimeout(r, 100)); }
+    }
+    let next = 0;
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 16 }, async () => { while (next++ < REQUESTS) await fetchBytes(port, '/index.html'); }));
+    const rps = REQUESTS / ((Date.now() - t0) / 1000);
+    const t1 = Date.now();
+    const bytes = await fetchBytes(port, '/big');
+    return { rps, mbps: bytes / (1 << 20) / ((Date.now() - t1) / 1000) };
+  } catch (err) {
+    console.error(`published port: ${(err as Error).message}`);
+    return { rps: NaN, mbps: NaN };
+  } finally {
+    await runQuiet(stop);
+  }
+}
 const rows: Row[] = [];
 async function measure(what: string, unit: string, t: () => Promise<number>, p: () => Promise<number>): Promise<void> {
   let tv = NaN;
@@ -81,7 +124,7 @@ try {
 
   await measure(`run --rm true, median of ${RUNS}`, 'ms', async () => {
     const xs = [];
-    for (let i = 0; i < RUNS; i++) xs.push(await timed(tspodArgv(['run', '--rm', small, 'true'])));
+    for (let i = 0; i < RUNS; i++) xs.push(await timed(tspodArgv(['run', '--rm', '--network', 'host', small, 'true'])));
     return median(xs);
   }, async () => {
     const xs = [];
@@ -90,7 +133,7 @@ try {
   });
 
   await measure('private memory per detached container (monitor + waiter)', 'kB', async () => {
-    for (let i = 0; i < 5; i++) await timed(tspodArgv(['run', '-d', '--name', `mem${i}`, small, 'sleep', '600']));
+    for (let i = 0; i < 5; i++) await timed(tspodArgv(['run', '-d', '--network', 'host', '--name', `mem${i}`, small, 'sleep', '600']));
     await new Promise((r) => setTimeout(r, 1000));
     const per = fs.readdirSync(`${env.root}/containers`).map((id) => {
       const s = JSON.parse(fs.readFileSync(`${env.root}/containers/${id}/state.json`, 'utf8'));
@@ -110,7 +153,7 @@ try {
 
   await measure(`${PARALLEL} parallel run -d`, 'ms', async () => {
     const t0 = Date.now();
-    await Promise.all(Array.from({ length: PARALLEL }, (_, i) => timed(tspodArgv(['run', '-d', '--name', `p${i}`, small, 'sleep', '600']))));
+    await Promise.all(Array.from({ length: PARALLEL }, (_, i) => timed(tspodArgv(['run', '-d', '--network', 'host', '--name', `p${i}`, small, 'sleep', '600']))));
     const took = Date.now() - t0;
     await timed(tspodArgv(['rm', '-f', ...Array.from({ length: PARALLEL }, (_, i) => `p${i}`)]));
     return took;
@@ -121,6 +164,27 @@ try {
     await timed(podmanArgv(['rm', '-f', '-t', '0', ...Array.from({ length: PARALLEL }, (_, i) => `p${i}`)]));
     return took;
   });
+
+  await measure(`run --rm true, default network, median of ${RUNS}`, 'ms', async () => {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) xs.push(await timed(tspodArgv(['run', '--rm', small, 'true'])));
+    return median(xs);
+  }, async () => {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) xs.push(await timed(podmanArgv(['run', '--rm', small, 'true'])));
+    return median(xs);
+  });
+
+  for (const [label, tspodNet] of [['pasta', []], ['slirp4netns', ['--network', 'slirp4netns']]] as const) {
+    const rps = `requests/s through -p (tspod ${label}, podman default), ${REQUESTS} requests`;
+    const mbps = `MB/s of a ${BIG_MB} MB download through -p (tspod ${label})`;
+    const t = await publishedFigures((port) => tspodArgv(['run', '-d', '--name', 'srv', ...tspodNet, '-p', `127.0.0.1:${port}:80`, small, 'sh', '-c', SERVE]), tspodArgv(['rm', '-f', 'srv']));
+    const p = podmanAvailable
+      ? await publishedFigures((port) => podmanArgv(['run', '-d', '--name', 'srv', '-p', `127.0.0.1:${port}:80`, small, 'sh', '-c', SERVE]), podmanArgv(['rm', '-f', '-t', '0', 'srv']))
+      : { rps: NaN, mbps: NaN };
+    rows.push({ what: rps, tspod: t.rps, podman: p.rps, unit: 'req/s', higherIsBetter: true });
+    rows.push({ what: mbps, tspod: t.mbps, podman: p.mbps, unit: 'MB/s', higherIsBetter: true });
+  }
 } finally {
   if (podmanAvailable) spawnSync(podmanArgv(['system', 'reset', '-f'])[0], podmanArgv(['system', 'reset', '-f']).slice(1), { stdio: 'ignore' });
   env.cleanup();
@@ -128,9 +192,9 @@ try {
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
-console.log(`\n${'benchmark'.padEnd(58)} ${'tspod'.padStart(9)} ${'podman'.padStart(9)}  podman/tspod`);
+console.log(`\n${'benchmark'.padEnd(80)} ${'tspod'.padStart(9)} ${'podman'.padStart(9)}  ratio`);
 for (const r of rows) {
-  const ratio = Number.isFinite(r.tspod) && Number.isFinite(r.podman) ? (r.podman / r.tspod).toFixed(2) : 'n/a';
-  console.log(`${`${r.what} [${r.unit}]`.padEnd(58)} ${fmt(r.tspod).padStart(9)} ${fmt(r.podman).padStart(9)}  ${ratio.padStart(6)}`);
+  const ratio = Number.isFinite(r.tspod) && Number.isFinite(r.podman) ? (r.higherIsBetter ? r.tspod / r.podman : r.podman / r.tspod).toFixed(2) : 'n/a';
+  console.log(`${`${r.what} [${r.unit}]`.padEnd(80)} ${fmt(r.tspod).padStart(9)} ${fmt(r.podman).padStart(9)}  ${ratio.padStart(6)}`);
 }
-console.log('(ratios above 1 mean tspod is faster or smaller)');
+console.log('(ratio above 1: tspod is faster, smaller, or serves more)');
