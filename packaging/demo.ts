@@ -24,7 +24,7 @@ try {
     if (r.status !== 0) failed = true;
     console.log();
   }
-  console.log(`tspod is ${path.resolve('dist/tspod.cjs')} (run with Node 22: node_modules/.bin/node)`);
+  console.log(`tspod is ${path.resolve('dist/tspod')}: one executable, copy it anywhere`);
 } finally {
   env.cleanup();
   reg.stop();

@@ -12,6 +12,7 @@ import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './e
 import { TspodError } from '../errors.ts';
 import { parseRestartPolicy, formatRestartPolicy } from '../monitor/restart.ts';
 import { planNetwork } from '../slirp/plan.ts';
+import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../slirp/hosts.ts';
 import { joinNetworks, plugIfRunning } from '../slirp/membership.ts';
 
@@ -42,6 +43,8 @@ export interface CreateOptions {
   ip?: string;
   /** --link NAME[:ALIAS]. */
   links: string[];
+  /** -m, --cpus, --pids-limit. */
+  limits?: Limits;
   /** Restart policy: no, always, unless-stopped, on-failure[:N]. */
   restart: string;
 }

@@ -4,6 +4,7 @@ import { pullImage } from '../image/pull.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { startContainer } from './lifecycle.ts';
 import { removeContainer } from './remove.ts';
+import { refuseLimits } from '../cgroupv2/delegation.ts';
 import { readState } from '../monitor/state.ts';
 import type { AttachIo } from './attach-client.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
@@ -27,6 +28,8 @@ async function imageFor(req: CreateRequest): Promise<ImageRecord> {
 }
 
 export async function createFromImage(req: CreateRequest): Promise<ContainerRecord> {
+  // Before any pull: a limit this host cannot enforce is refused at once.
+  if (req.create.limits) refuseLimits(req.create.limits);
   return createContainer(req.store, await imageFor(req), req.image, req.create, (msg) => req.stderr.write(`WARNING: ${msg}\n`));
 }
 

@@ -1,23 +1,24 @@
 /** How tspod re-executes itself for its internal entries (__init, __unpack, __cp) and monitors. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isSea } from './sea.ts';
 
 const MAIN = 'tspod.cjs';
 const MONITOR = 'monitor.cjs';
 
 /** argv prefix that runs the main tspod: [node, bundle] or, packaged, [binary]. */
 export function selfArgv(): string[] {
-  try {
-    const sea = require('node:sea') as { isSea?: () => boolean };
-    if (sea.isSea?.()) return [process.execPath];
-  } catch { /* not a single executable */ }
+  if (isSea()) return [process.execPath];
   const script = process.argv[1];
   // A monitor runs from its own bundle; the main one sits beside it.
   if (path.basename(script) === MONITOR) return [process.execPath, path.join(path.dirname(script), MAIN)];
   return [process.execPath, script];
 }
 
-/** argv that starts a container monitor: its own small bundle when there is one. */
+/**
+ * argv that starts a container monitor: its own small bundle when there is
+ * one (the single executable carries it as an asset: `__monitor` selects it).
+ */
 export function monitorArgv(): string[] {
   const [exe, ...script] = selfArgv();
   if (script.length) {

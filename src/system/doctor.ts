@@ -4,6 +4,7 @@
  * (a user namespace is entered, an overlay is mounted), not guesses.
  */
 import fs from 'node:fs';
+import { probeDelegation, DELEGATE_FIX } from '../cgroupv2/delegation.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { run, which } from '../sys/spawn.ts';
@@ -77,20 +78,14 @@ function device(dev: string, tool: string[], what: string, pkg: string): Finding
 }
 
 function cgroups(): Finding {
-  const mounts = read('/proc/self/mountinfo') ?? '';
-  const line = mounts.split('\n').find((l) => / \/sys\/fs\/cgroup /.test(l));
-  const unified = mounts.split('\n').find((l) => / - cgroup2 /.test(l));
-  if (!line?.includes(' - cgroup2 ')) {
-    return { check: 'cgroups', level: 'WARN', detail: `${unified ? 'hybrid (v1 controllers)' : 'v1'}: limits (-m, --cpus, --pids-limit) cannot be enforced rootless`, fix: 'boot with systemd.unified_cgroup_hierarchy=1 (cgroup v2)' };
+  const d = probeDelegation();
+  if (d.hierarchy !== 'v2') {
+    return { check: 'cgroups', level: 'WARN', detail: `${d.hierarchy === 'hybrid' ? 'hybrid (v1 controllers)' : 'v1'}: limits (-m, --cpus, --pids-limit) cannot be enforced rootless`, fix: 'boot with systemd.unified_cgroup_hierarchy=1 (cgroup v2)' };
   }
-  const rel = (read('/proc/self/cgroup') ?? '').split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '/';
-  const controllers = read(path.join('/sys/fs/cgroup', rel, 'cgroup.controllers')) ?? '';
-  let writable = false;
-  try { fs.accessSync(path.join('/sys/fs/cgroup', rel, 'cgroup.subtree_control'), fs.constants.W_OK); writable = true; } catch { /* not delegated */ }
-  if (!writable || !controllers.includes('memory')) {
-    return { check: 'cgroups', level: 'WARN', detail: `v2, controllers delegated to you: ${writable ? controllers || 'none' : 'none'}`, fix: 'sudo mkdir -p /etc/systemd/system/user@.service.d && printf "[Service]\\nDelegate=cpu cpuset io memory pids\\n" | sudo tee /etc/systemd/system/user@.service.d/delegate.conf && sudo systemctl daemon-reload' };
+  if (!d.controllers.includes('memory')) {
+    return { check: 'cgroups', level: 'WARN', detail: `v2, controllers delegated to you: ${d.controllers.join(' ') || 'none'}`, fix: DELEGATE_FIX };
   }
-  return { check: 'cgroups', level: 'OK', detail: `v2, delegated: ${controllers}` };
+  return { check: 'cgroups', level: 'OK', detail: `v2, delegated: ${d.controllers.join(' ')}` };
 }
 
 function runtimeDir(env: NodeJS.ProcessEnv, uid: number): Finding {

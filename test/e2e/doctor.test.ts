@@ -41,3 +41,13 @@ test('no subordinate ids is a warning with the usermod that fixes it', { skip: s
   assert.equal(sub.level, 'WARN');
   assert.match(sub.fix!, /^sudo usermod --add-subuids 100000-165535 tspodsolo$/);
 });
+
+test('resource limits the host cannot enforce are refused at once, with the reason', { skip }, async () => {
+  const findings = JSON.parse((await s.env.tspod(['doctor', '--format', 'json'])).stdout) as Finding[];
+  if (find(findings, 'cgroups').level === 'OK') return; // a delegating host: nothing to refuse here
+  // Refused before any pull: the image does not even exist.
+  const r = await s.env.tspod(['run', '--rm', '-m', '512m', '127.0.0.1:9/nothing/here', 'true']);
+  assert.equal(r.status, 125);
+  assert.match(r.stderr, /^Error: cannot apply -m 512m: .*run without the limit/);
+  assert.equal(r.stderr.split('\n').filter(Boolean).length, 1);
+});

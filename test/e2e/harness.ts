@@ -42,23 +42,51 @@ export const skip = 'skip' in who ? who.skip : false;
 const solo = process.getuid!() === 0 ? userIdentity(SOLO_USER) : { skip: 'the single-id user needs root to switch to' };
 export const skipSolo = 'skip' in solo ? solo.skip : false;
 
-/** The node binary and bundle, copied where the test user can read them if needed. */
-function binaries(id: Identity): { node: string; bundle: string } {
-  const bundle = path.join(repo, 'dist', 'tspod.cjs');
-  if (!fs.existsSync(bundle)) throw new Error('dist/tspod.cjs missing: run npm run build first');
-  const canRead = process.getuid!() !== 0 || spawnSync('setpriv', ['--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups',
-    'sh', '-c', 'test -x "$0" && test -r "$1"', process.execPath, bundle]).status === 0;
-  if (canRead) return { node: process.execPath, bundle };
-  const dir = '/tmp/tspod-e2e-bin';
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  if (!fs.existsSync(path.join(dir, 'node')) || fs.statSync(path.join(dir, 'node')).size !== fs.statSync(process.execPath).size) {
-    fs.copyFileSync(process.execPath, path.join(dir, 'node.tmp'));
-    fs.chmodSync(path.join(dir, 'node.tmp'), 0o755);
-    fs.renameSync(path.join(dir, 'node.tmp'), path.join(dir, 'node'));
+const BIN_DIR = '/tmp/tspod-e2e-bin';
+
+function readableBy(id: Identity, file: string): boolean {
+  return process.getuid!() !== 0 || spawnSync('setpriv', ['--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups',
+    'sh', '-c', 'test -r "$0"', file]).status === 0;
+}
+
+/** `file` itself if the test user can read it, else a copy in /tmp/tspod-e2e-bin (replaced when it changed). */
+function readableCopy(id: Identity, file: string, name: string): string {
+  if (readableBy(id, file)) return file;
+  fs.mkdirSync(BIN_DIR, { recursive: true, mode: 0o755 });
+  const copy = path.join(BIN_DIR, name);
+  const st = fs.statSync(file);
+  if (!fs.existsSync(copy) || fs.statSync(copy).size !== st.size || fs.statSync(copy).mtimeMs < st.mtimeMs) {
+    fs.copyFileSync(file, `${copy}.tmp`);
+    fs.chmodSync(`${copy}.tmp`, 0o755);
+    fs.renameSync(`${copy}.tmp`, copy);
   }
-  fs.cpSync(path.join(repo, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  execFileSync('chmod', ['-R', 'a+rX', dir]);
-  return { node: path.join(dir, 'node'), bundle: path.join(dir, 'dist', 'tspod.cjs') };
+  return copy;
+}
+
+/**
+ * How the test user runs tspod: the single executable dist/tspod, copied
+ * alone to another directory when the checkout is not readable to that user
+ * (as a user would copy it onto a host); TSPOD_E2E_BUNDLE=1 runs
+ * `node dist/tspod.cjs` instead.
+ */
+function binaries(id: Identity): string[] {
+  if (process.env.TSPOD_E2E_BUNDLE) {
+    const bundle = path.join(repo, 'dist', 'tspod.cjs');
+    if (!fs.existsSync(bundle)) throw new Error('dist/tspod.cjs missing: run npm run build first');
+    if (readableBy(id, bundle)) return [process.execPath, bundle];
+    fs.cpSync(path.join(repo, 'dist'), path.join(BIN_DIR, 'dist'), { recursive: true, filter: (f) => path.basename(f) !== 'tspod' });
+    execFileSync('chmod', ['-R', 'a+rX', BIN_DIR]);
+    return [readableCopy(id, process.execPath, 'node'), path.join(BIN_DIR, 'dist', 'tspod.cjs')];
+  }
+  const exe = path.join(repo, 'dist', 'tspod');
+  if (!fs.existsSync(exe)) throw new Error('dist/tspod missing: run npm run build first');
+  return [readableCopy(id, exe, 'tspod')];
+}
+
+/** A Node binary the test user can run (a tool some tests put into containers, not tspod). */
+export function nodeForTestUser(): string {
+  if ('skip' in who) throw new Error(who.skip);
+  return readableCopy(who, process.execPath, 'node');
 }
 
 export interface Result { status: number; stdout: string; stderr: string }
@@ -83,7 +111,7 @@ export function testEnv(opts: { solo?: boolean } = {}): Env {
   const chosen = opts.solo ? solo : who;
   if ('skip' in chosen) throw new Error(chosen.skip);
   const id = chosen;
-  const { node, bundle } = binaries(id);
+  const tspod = binaries(id);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-e2e-'));
   fs.chmodSync(base, 0o755);
   const dirs = { data: path.join(base, 'data'), run: path.join(base, 'run'), config: path.join(base, 'config'), scratch: path.join(base, 'scratch') };
@@ -98,7 +126,7 @@ export function testEnv(opts: { solo?: boolean } = {}): Env {
     const switchUser = process.getuid!() === 0 ? ['setpriv', '--reuid', String(id.uid), '--regid', String(id.gid), '--init-groups'] : [];
     return [...switchUser, 'env', '-i', ...vars, ...cmd];
   };
-  const argv = (args: string[], extra: Record<string, string> = {}) => asUser([node, bundle, ...args], extra);
+  const argv = (args: string[], extra: Record<string, string> = {}) => asUser([...tspod, ...args], extra);
   return {
     root: path.join(dirs.data, 'tspod'),
     scratch: dirs.scratch,

@@ -10,7 +10,7 @@ import http from 'node:http';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { suite, skip } from './harness.ts';
+import { suite, skip, nodeForTestUser } from './harness.ts';
 import { layered } from '../fixtures/images.ts';
 import { busyboxBase } from '../fixtures/oci-image.ts';
 import { freePort } from '../fixtures/registry.ts';
@@ -99,7 +99,7 @@ test('-p publishes tcp on the host; port, ps and inspect show it; a taken port i
 test('-p with a udp port, and -P / -p CTRPORT pick random host ports', { skip }, async () => {
   const port = await freePort();
   // busybox has no UDP server: the test runs Node's, from the host's files mounted read-only.
-  const node = s.env.argv([]).find((a) => a.endsWith('/node'))!;
+  const node = nodeForTestUser();
   const libs = ['/usr/lib:/lib:ro', '/usr/lib64:/lib64:ro', '/usr/lib:/usr/lib:ro', `${node}:/node:ro`].flatMap((v) => ['-v', v]);
   const server = "require('dgram').createSocket('udp4').on('message', (m) => console.log(String(m).trim())).bind(5000)";
   const r = await t('run', '-d', '--name', 'udp', '-p', `127.0.0.1:${port}:5000/udp`, ...libs, img(), '/node', '-e', server);

@@ -27,6 +27,9 @@ export abstract class CreateFlags extends TspodCommand {
   networkAlias = Option.Array('--network-alias', [], { description: 'Another name for the container on its user-defined network' });
   ip = Option.String('--ip', { description: 'IPv4 address on the user-defined network' });
   link = Option.Array('--link', [], { description: 'Reach container NAME as ALIAS (NAME[:ALIAS]), added to /etc/hosts' });
+  memory = Option.String('-m,--memory', { description: 'Memory limit (needs cgroup v2 delegation; refused otherwise)' });
+  cpus = Option.String('--cpus', { description: 'CPU limit (needs cgroup v2 delegation; refused otherwise)' });
+  pidsLimit = Option.String('--pids-limit', { description: 'Process limit (needs cgroup v2 delegation; refused otherwise)' });
   restart = Option.String('--restart', 'no', { description: 'Restart policy: no, always, unless-stopped, on-failure[:N]' });
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require verified HTTPS when pulling' });
   image = Option.String();
@@ -39,6 +42,7 @@ export abstract class CreateFlags extends TspodCommand {
       interactive: this.interactive, autoRemove: this.rm, readOnly: this.readOnly, network: this.network, restart: this.restart,
       publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
       networkAliases: this.networkAlias, ip: this.ip, links: this.link,
+      limits: { memory: this.memory, cpus: this.cpus, pidsLimit: this.pidsLimit === undefined ? undefined : Number(this.pidsLimit) },
     };
     return {
       store: this.openStore(), image: this.image, create, stderr: this.context.stderr,

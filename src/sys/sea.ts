@@ -1,0 +1,52 @@
+/**
+ * Running as the single executable (dist/tspod, a Node SEA): files that
+ * travel inside it as assets. A native addon cannot be loaded from inside the
+ * blob, so it is extracted once to a per-user cache keyed by its hash; two
+ * commands starting at once both write a private temp file and rename it
+ * into place, so neither ever sees a partial file.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+interface SeaApi { isSea(): boolean; getAsset(key: string): ArrayBuffer }
+
+function api(): SeaApi | undefined {
+  try {
+    const sea = require('node:sea') as SeaApi;
+    return sea.isSea() ? sea : undefined;
+  } catch {
+    return undefined; // Node without node:sea
+  }
+}
+
+export function isSea(): boolean {
+  return api() !== undefined;
+}
+
+function cacheRoot(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'tspod');
+}
+
+/**
+ * The directory holding `relPath` extracted from asset `key`: <cache>/<hash>/<relPath>.
+ * Returns undefined when not running as the single executable.
+ */
+export function extractedAssetDir(key: string, relPath: string): string | undefined {
+  const sea = api();
+  if (!sea) return undefined;
+  // Loaded here only: the resident monitor imports this module and must stay small.
+  const crypto = require('node:crypto') as typeof import('node:crypto');
+  const data = Buffer.from(sea.getAsset(key));
+  const dir = path.join(cacheRoot(), `${key}-${crypto.createHash('sha256').update(data).digest('hex').slice(0, 16)}`);
+  const file = path.join(dir, relPath);
+  try {
+    if (fs.statSync(file).size === data.length) return dir;
+  } catch { /* not there yet */ }
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, data, { mode: 0o700 });
+  fs.renameSync(tmp, file);
+  return dir;
+}
