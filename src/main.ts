@@ -82,21 +82,20 @@ async function main(argv: string[]): Promise<number> {
     enableDebug();
     process.env.TSPOD_DEBUG = '1';
   }
+  const { VERSION } = await import('./version.ts');
+  if (g.version) {
+    process.stdout.write(`tspod version ${VERSION}\n`);
+    return 0;
+  }
   const { Cli, Builtins } = await import('clipanion');
-  const { COMMANDS } = await import('./commands/index.ts');
-  const { VERSION } = await import('./system/info.ts');
+  const { commandsFor } = await import('./commands/index.ts');
   const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const cli = new Cli({ binaryName: 'tspod', binaryLabel: 'tspod', binaryVersion: VERSION, enableColors: colors });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   // clipanion compiles every registered verb on each run: register only those the first word can select.
   const first = g.rest[0];
-  const matching = COMMANDS.filter((c) => c.paths.some((p) => p[0] === first));
-  for (const c of matching.length ? matching : COMMANDS) cli.register(c);
-  if (g.version) {
-    process.stdout.write(`tspod version ${VERSION}\n`);
-    return 0;
-  }
+  for (const c of await commandsFor(first)) cli.register(c);
   let command;
   try {
     command = cli.process(g.rest.length ? g.rest : ['--help']);

@@ -1,6 +1,8 @@
 /** What every tspod command shares: error rendering and exit codes, the store. */
+import fs from 'node:fs';
 import { Command } from 'clipanion';
 import { describeError, exitCodeOf } from '../errors.ts';
+import { defaultPaths } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
 import { logger } from '../log.ts';
 
@@ -21,7 +23,13 @@ export abstract class TspodCommand extends Command {
   }
 
   openStore(): Store {
-    return new Store();
+    const paths = defaultPaths();
+    const moved = paths.relocatedFrom;
+    // Said once, when the local stand-in is first made; `info` and `doctor` show it after.
+    if (moved && !fs.existsSync(paths.root)) {
+      this.context.stderr.write(`WARNING: ${moved.root} is on ${moved.filesystem}, which cannot hold overlay upper directories; storing in ${paths.root} instead (set XDG_DATA_HOME or --root to choose)\n`);
+    }
+    return new Store(paths);
   }
 
   /** The terminal or pipes this command talks to, typed as Node's streams. */

@@ -1,40 +1,50 @@
-/** Every verb tspod knows, registered with the CLI in one place. */
-import { PullCommand } from './image/pull.ts';
-import { ImagesCommand } from './image/ls.ts';
-import { RmiCommand } from './image/rm.ts';
-import { RunCommand } from './container/run.ts';
-import { CreateCommand } from './container/create.ts';
-import { StartCommand } from './container/start.ts';
-import { StopCommand } from './container/stop.ts';
-import { RestartCommand } from './container/restart.ts';
-import { KillCommand } from './container/kill.ts';
-import { WaitCommand } from './container/wait.ts';
-import { AttachCommand } from './container/attach.ts';
-import { LogsCommand } from './container/logs.ts';
-import { InspectCommand } from './container/inspect.ts';
-import { RmCommand } from './container/rm.ts';
-import { PsCommand } from './container/ps.ts';
-import { ContainerPruneCommand } from './container/prune.ts';
-import { RenameCommand } from './container/rename.ts';
-import { ExecCommand } from './container/exec.ts';
-import { TopCommand } from './container/top.ts';
-import { PauseCommand, UnpauseCommand } from './container/pause.ts';
-import { PortCommand } from './container/port.ts';
-import { CpCommand } from './container/cp.ts';
-import { GenerateSystemdCommand } from './system/generate-systemd.ts';
-import { DoctorCommand } from './system/doctor.ts';
-import { InfoCommand } from './system/info.ts';
-import { VersionCommand } from './system/version.ts';
-import { ResetCommand } from './system/reset.ts';
-import {
-  NetworkCreateCommand, NetworkLsCommand, NetworkInspectCommand, NetworkRmCommand, NetworkPruneCommand, NetworkConnectCommand, NetworkDisconnectCommand,
-} from './network/network.ts';
+/**
+ * Every verb tspod knows, in one place, loaded lazily: a command loads only
+ * the modules its first word can select (`tspod ps` never loads the registry
+ * client), which keeps start-up short. With no known first word (help, typos)
+ * all of them are loaded.
+ */
+import type { CommandClass } from 'clipanion';
 
-export const COMMANDS = [
-  PullCommand, ImagesCommand, RmiCommand,
-  RunCommand, CreateCommand, StartCommand, StopCommand, RestartCommand, KillCommand, WaitCommand, AttachCommand,
-  LogsCommand, InspectCommand, RmCommand, PsCommand, ContainerPruneCommand, RenameCommand, ExecCommand,
-  TopCommand, PauseCommand, UnpauseCommand, PortCommand, CpCommand, GenerateSystemdCommand,
-  InfoCommand, VersionCommand, ResetCommand, DoctorCommand,
-  NetworkCreateCommand, NetworkLsCommand, NetworkInspectCommand, NetworkRmCommand, NetworkPruneCommand, NetworkConnectCommand, NetworkDisconnectCommand,
+type Loader = () => Promise<CommandClass[]>;
+
+/** [first words that can select the verbs, loader of their module]. */
+const TABLE: Array<[string[], Loader]> = [
+  [['pull', 'image'], async () => [(await import('./image/pull.ts')).PullCommand]],
+  [['images', 'image'], async () => [(await import('./image/ls.ts')).ImagesCommand]],
+  [['rmi', 'image'], async () => [(await import('./image/rm.ts')).RmiCommand]],
+  [['run', 'container'], async () => [(await import('./container/run.ts')).RunCommand]],
+  [['create', 'container'], async () => [(await import('./container/create.ts')).CreateCommand]],
+  [['start', 'container'], async () => [(await import('./container/start.ts')).StartCommand]],
+  [['stop', 'container'], async () => [(await import('./container/stop.ts')).StopCommand]],
+  [['restart', 'container'], async () => [(await import('./container/restart.ts')).RestartCommand]],
+  [['kill', 'container'], async () => [(await import('./container/kill.ts')).KillCommand]],
+  [['wait', 'container'], async () => [(await import('./container/wait.ts')).WaitCommand]],
+  [['attach', 'container'], async () => [(await import('./container/attach.ts')).AttachCommand]],
+  [['logs', 'container'], async () => [(await import('./container/logs.ts')).LogsCommand]],
+  [['inspect', 'container', 'image'], async () => [(await import('./container/inspect.ts')).InspectCommand]],
+  [['rm', 'container'], async () => [(await import('./container/rm.ts')).RmCommand]],
+  [['ps', 'container'], async () => [(await import('./container/ps.ts')).PsCommand]],
+  [['container'], async () => [(await import('./container/prune.ts')).ContainerPruneCommand]],
+  [['rename', 'container'], async () => [(await import('./container/rename.ts')).RenameCommand]],
+  [['exec', 'container'], async () => [(await import('./container/exec.ts')).ExecCommand]],
+  [['top', 'container'], async () => [(await import('./container/top.ts')).TopCommand]],
+  [['pause', 'unpause', 'container'], async () => { const m = await import('./container/pause.ts'); return [m.PauseCommand, m.UnpauseCommand]; }],
+  [['port', 'container'], async () => [(await import('./container/port.ts')).PortCommand]],
+  [['cp', 'container'], async () => [(await import('./container/cp.ts')).CpCommand]],
+  [['generate'], async () => [(await import('./system/generate-systemd.ts')).GenerateSystemdCommand]],
+  [['doctor', 'system'], async () => [(await import('./system/doctor.ts')).DoctorCommand]],
+  [['info', 'system'], async () => [(await import('./system/info.ts')).InfoCommand]],
+  [['version', 'system'], async () => [(await import('./system/version.ts')).VersionCommand]],
+  [['system'], async () => [(await import('./system/reset.ts')).ResetCommand]],
+  [['network'], async () => {
+    const m = await import('./network/network.ts');
+    return [m.NetworkCreateCommand, m.NetworkLsCommand, m.NetworkInspectCommand, m.NetworkRmCommand, m.NetworkPruneCommand, m.NetworkConnectCommand, m.NetworkDisconnectCommand];
+  }],
 ];
+
+/** The verbs `first` can select, or every verb. */
+export async function commandsFor(first: string | undefined): Promise<CommandClass[]> {
+  const hits = TABLE.filter(([words]) => first !== undefined && words.includes(first));
+  return (await Promise.all((hits.length ? hits : TABLE).map(([, load]) => load()))).flat();
+}

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { run, which } from '../sys/spawn.ts';
 import { parseSubIds } from '../userns/idmap.ts';
 import { runInUserns } from '../userns/trampoline.ts';
-import type { StorePaths } from '../storage/paths.ts';
+import { networkFilesystem, type StorePaths } from '../storage/paths.ts';
 
 export type Level = 'OK' | 'WARN' | 'FAIL';
 export interface Finding { check: string; level: Level; detail: string; fix?: string }
@@ -100,13 +100,12 @@ function runtimeDir(env: NodeJS.ProcessEnv, uid: number): Finding {
   }
 }
 
-const NFS_MAGIC = 0x6969;
-function storageFs(root: string): Finding {
-  let dir = root;
-  while (!fs.existsSync(dir)) dir = path.dirname(dir);
-  const type = fs.statfsSync(dir).type;
-  if (type === NFS_MAGIC) return { check: 'storage filesystem', level: 'WARN', detail: `${root} is on NFS: it cannot hold overlay upper directories`, fix: 'set XDG_DATA_HOME (or --root) to a local filesystem' };
-  return { check: 'storage filesystem', level: 'OK', detail: `${root} (statfs type 0x${type.toString(16)})` };
+function storageFs(paths: StorePaths): Finding {
+  const moved = paths.relocatedFrom;
+  if (moved) return { check: 'storage filesystem', level: 'WARN', detail: `${moved.root} is on ${moved.filesystem}, which cannot hold overlay upper directories: using ${paths.root}`, fix: 'set XDG_DATA_HOME (or --root) to a local filesystem to choose the place' };
+  const network = networkFilesystem(paths.root);
+  if (network) return { check: 'storage filesystem', level: 'WARN', detail: `${paths.root} is on ${network}: it cannot hold overlay upper directories`, fix: 'set XDG_DATA_HOME (or --root) to a local filesystem' };
+  return { check: 'storage filesystem', level: 'OK', detail: `${paths.root} (a local filesystem)` };
 }
 
 async function utilLinux(): Promise<Finding> {
@@ -134,6 +133,6 @@ export async function runDoctor(paths: StorePaths, env: NodeJS.ProcessEnv = proc
     ...device('/dev/net/tun', ['pasta', 'slirp4netns'], 'user-mode networking', 'passt slirp4netns'),
     cgroups(),
     runtimeDir(env, me.uid),
-    storageFs(paths.root),
+    storageFs(paths),
   ];
 }

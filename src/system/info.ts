@@ -6,7 +6,8 @@ import { listContainers } from '../runtime/lifecycle.ts';
 import { isActive } from '../monitor/state.ts';
 import type { Store } from '../storage/store.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.ts';
+import { VERSION } from '../version.ts';
 
 export interface InfoReport {
   version: string;

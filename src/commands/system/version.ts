@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { VERSION } from '../../system/info.ts';
+import { VERSION } from '../../version.ts';
 
 export class VersionCommand extends TspodCommand {
   static paths = [['version'], ['system', 'version']];
