@@ -1,6 +1,7 @@
 // Builds tspod:
 //   dist/tspod.cjs       the CLI bundle (run with Node 22: node dist/tspod.cjs)
 //   dist/monitor.cjs     the per-container monitor's own small bundle
+//   dist/init.cjs        the in-namespace init's own bundle
 //   dist/koffi/...       koffi's native addon, where src/sys/koffi.ts looks
 //   dist/tspod           the single executable: Node 22 (the `node` npm
 //                        package's binary, no download) with the bundles and
@@ -18,6 +19,8 @@ const common = { bundle: true, platform: 'node', target: 'node22', format: 'cjs'
 await build({ ...common, entryPoints: [path.join(root, 'src/main.ts')], outfile: path.join(dist, 'tspod.cjs'), banner: { js: '#!/usr/bin/env node' } });
 // The monitor stays resident beside every container: its own small bundle keeps it small.
 await build({ ...common, entryPoints: [path.join(root, 'src/monitor/entry.ts')], outfile: path.join(dist, 'monitor.cjs') });
+// The init runs at every container start: a bundle of its own starts sooner.
+await build({ ...common, entryPoints: [path.join(root, 'src/runtime/init-entry.ts')], outfile: path.join(dist, 'init.cjs') });
 const addon = path.join(root, 'node_modules/koffi/build/koffi/linux_x64/koffi.node');
 const dest = path.join(dist, 'koffi/linux_x64/koffi.node');
 fs.mkdirSync(path.dirname(dest), { recursive: true });
@@ -31,7 +34,7 @@ if (!process.env.TSPOD_NO_SEA) {
   const require = createRequire(import.meta.url);
   const sea = require('@yao-pkg/pkg/lib-es5/sea.js').default;
   const node = path.join(root, 'node_modules/node/bin/node');
-  const output = path.join(dist, 'tspod');
+  const output = path.join(dist, `tspod.${process.pid}.tmp`);
   const log = console.log;
   console.log = () => {}; // pkg narrates every step
   try {
@@ -39,11 +42,16 @@ if (!process.env.TSPOD_NO_SEA) {
       targets: [{ nodeRange: 'node22', platform: 'linux', arch: 'x64', output }],
       nodePath: node,
       seaConfig: {
-        assets: { 'tspod.cjs': path.join(dist, 'tspod.cjs'), 'monitor.cjs': path.join(dist, 'monitor.cjs'), 'koffi.node': dest },
+        assets: {
+          'tspod.cjs': path.join(dist, 'tspod.cjs'), 'monitor.cjs': path.join(dist, 'monitor.cjs'), 'init.cjs': path.join(dist, 'init.cjs'), 'koffi.node': dest,
+        },
         disableExperimentalSEAWarning: true,
       },
     });
+    // Renamed into place: a dist/tspod that is running (a monitor, a test) keeps its old file.
+    fs.renameSync(output, path.join(dist, 'tspod'));
   } finally {
     console.log = log;
+    fs.rmSync(output, { force: true });
   }
 }

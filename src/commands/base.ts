@@ -5,6 +5,7 @@ import { describeError, exitCodeOf } from '../errors.ts';
 import { defaultPaths } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
 import { logger } from '../log.ts';
+import { compileTemplate } from '../ui/template.ts';
 
 const debug = logger('cli');
 
@@ -39,6 +40,16 @@ export abstract class TspodCommand extends Command {
 
   out(line: string): void {
     this.context.stdout.write(`${line}\n`);
+  }
+
+  /** `inspect` output: each document through a Go template, or all as one JSON array. */
+  outDocs(docs: unknown[], format: string | undefined): void {
+    if (format) {
+      const tpl = compileTemplate(format);
+      for (const d of docs) this.out(tpl.render(d));
+    } else {
+      this.out(JSON.stringify(docs, null, 4));
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import net from 'node:net';
 import tty from 'node:tty';
 import path from 'node:path';
 import { enterNamespaces, removeTrees, type Namespace } from '../userns/trampoline.ts';
-import { selfArgv } from '../sys/self.ts';
+import { initArgv } from '../sys/self.ts';
 import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
 import { formatChunk, logTime, type Stream } from './logfile.ts';
 import { readState, writeState, observedState, stopMarker, pausedMarker, logFile, type ContainerState } from './state.ts';
@@ -118,7 +118,7 @@ class Monitor {
     const { child, channel } = await enterNamespaces({
       namespaces,
       join,
-      argv: [...selfArgv(), '__init', this.storeRoot, this.rec.id],
+      argv: [...initArgv(), this.storeRoot, this.rec.id],
       stdio: config.tty ? ['ignore', 'ignore', 'pipe'] : [config.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     let error: RunResult['error'];
@@ -277,6 +277,25 @@ export async function monitorMain(storeRoot: string, runRoot: string, id: string
   try { control = new net.Socket({ fd: 3, readable: true, writable: true }); } catch { /* started without a control pipe */ }
   control?.on('error', () => { /* the starting command went away */ });
   const report = (e: MonitorEvent) => { if (control && !control.destroyed) control.write(JSON.stringify(e) + '\n'); };
+  // Lines from the starting command, in order: {container} (when spawned ahead), then {start}.
+  const lines: string[] = [];
+  let waiter: ((line: string | undefined) => void) | undefined;
+  let ended = !control;
+  if (control) {
+    onLines(control, (l) => { if (waiter) { const w = waiter; waiter = undefined; w(l); } else lines.push(l); },
+      () => { ended = true; waiter?.(undefined); });
+  }
+  const nextLine = () => new Promise<string | undefined>((resolve) => {
+    if (lines.length) resolve(lines.shift());
+    else if (ended) resolve(undefined);
+    else waiter = resolve;
+  });
+  if (id === '-') {
+    // Spawned ahead of the container (run): its id comes first on the control pipe.
+    const line = await nextLine();
+    if (!line) { control?.end(); return; } // the command gave up (create failed)
+    id = (JSON.parse(line) as { id: string }).id;
+  }
   let monitor: Monitor;
   let server: net.Server;
   try {
@@ -288,10 +307,8 @@ export async function monitorMain(storeRoot: string, runRoot: string, id: string
     throw err;
   }
   report({ type: 'listening' });
-  const start = await new Promise<StartRequest | undefined>((resolve) => {
-    if (!control) return resolve({ type: 'start' });
-    const stop = onLines(control, (line) => { stop(); resolve(JSON.parse(line)); }, () => resolve(undefined));
-  });
+  const line = control ? await nextLine() : JSON.stringify({ type: 'start' });
+  const start = line ? (JSON.parse(line) as StartRequest) : undefined;
   let result: RunResult = { exitCode: 0 };
   if (start) {
     try {

@@ -11,12 +11,13 @@ import type { Store } from '../storage/store.ts';
 import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
 import { TspodError } from '../errors.ts';
 import { parseRestartPolicy, formatRestartPolicy } from '../monitor/restart.ts';
-import { planNetwork } from '../slirp/plan.ts';
+import { planNetwork, type NetworkFlags } from '../slirp/plan.ts';
 import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../slirp/hosts.ts';
 import { joinNetworks, plugIfRunning } from '../slirp/membership.ts';
 
-export interface CreateOptions {
+/** The flags of create/run; the network ones (--network, -p, --dns...) are NetworkFlags. */
+export interface CreateOptions extends NetworkFlags {
   name?: string;
   /** Command after the image name; empty means the image's Cmd. */
   command: string[];
@@ -32,15 +33,6 @@ export interface CreateOptions {
   interactive: boolean;
   autoRemove: boolean;
   readOnly: boolean;
-  network: string;
-  /** -p values, and -P (publish every EXPOSEd port). */
-  publish: string[];
-  publishAll: boolean;
-  addHosts: string[];
-  dns: string[];
-  dnsSearch: string[];
-  networkAliases: string[];
-  ip?: string;
   /** --link NAME[:ALIAS]. */
   links: string[];
   /** -m, --cpus, --pids-limit. */

@@ -43,18 +43,21 @@ export interface StartOptions {
 export interface StartResult { pid: number; attach?: AttachResult }
 
 /**
- * Starts a created or exited container under a new monitor. With attach, the
- * client is connected before the container starts, so no output is missed.
- * A setup error (command not found...) is thrown with its exit status.
+ * A monitor process and its control pipe. It can be spawned before the
+ * container exists (`run` overlaps the monitor's start-up with creating the
+ * container) and told which container it serves later.
  */
-export async function startContainer(store: Store, rec: ContainerRecord, opts: StartOptions = {}): Promise<StartResult> {
-  const dir = store.containerDir(rec.id);
-  const current = observedState(dir);
-  if (isActive(current)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${rec.name} is already running`);
-  // A taken port is a clear error here, before anything starts.
-  if (rec.hostConfig.portBindings?.length) await checkHostPorts(rec.hostConfig.portBindings);
-  const debugLog = process.env.TSPOD_DEBUG ? fs.openSync(`${dir}/monitor.log`, 'a') : 'ignore';
-  const child = spawnProcess([...monitorArgv(), store.root, store.paths.run, rec.id], {
+export interface PendingMonitor {
+  /** Next event from the monitor, undefined once it closed the pipe. */
+  next(): Promise<MonitorEvent | undefined>;
+  send(msg: object): void;
+  /** Lets the monitor go on alone (or, before it was given a container, exit). */
+  release(): void;
+}
+
+export function spawnMonitor(store: Store, id?: string): PendingMonitor {
+  const debugLog = process.env.TSPOD_DEBUG ? fs.openSync(`${store.paths.run}/monitor-debug.log`, 'a') : 'ignore';
+  const child = spawnProcess([...monitorArgv(), store.root, store.paths.run, id ?? '-'], {
     detached: true,
     stdio: ['ignore', 'ignore', debugLog, 'pipe'],
     // glibc keeps freed heap pages dirty by default; the resident monitor gives them back.
@@ -62,39 +65,59 @@ export async function startContainer(store: Store, rec: ContainerRecord, opts: S
   });
   if (typeof debugLog === 'number') fs.closeSync(debugLog);
   const control = child.stdio[3] as Duplex;
+  control.on('error', () => { /* the monitor went away: next() says so */ });
   const events = readline.createInterface({ input: control });
   const queue: MonitorEvent[] = [];
   let waiting: ((e: MonitorEvent | undefined) => void) | undefined;
   let closed = false;
   events.on('line', (l) => { const e = JSON.parse(l) as MonitorEvent; if (waiting) { const w = waiting; waiting = undefined; w(e); } else queue.push(e); });
   events.on('close', () => { closed = true; waiting?.(undefined); });
-  const next = () => new Promise<MonitorEvent | undefined>((resolve) => {
-    if (queue.length) resolve(queue.shift());
-    else if (closed) resolve(undefined);
-    else waiting = resolve;
-  });
-  const detach = () => { events.close(); control.destroy(); child.unref(); };
+  return {
+    next: () => new Promise<MonitorEvent | undefined>((resolve) => {
+      if (queue.length) resolve(queue.shift());
+      else if (closed) resolve(undefined);
+      else waiting = resolve;
+    }),
+    send: (msg) => { if (!control.destroyed) control.write(JSON.stringify(msg) + '\n'); },
+    release: () => { events.close(); control.destroy(); child.unref(); }, // idempotent
+  };
+}
+
+/**
+ * Starts a created or exited container under a new monitor (or the one
+ * `run` spawned early). With attach, the client is connected before the
+ * container starts, so no output is missed. A setup error (command not
+ * found...) is thrown with its exit status.
+ */
+export async function startContainer(store: Store, rec: ContainerRecord, opts: StartOptions = {}, pending?: PendingMonitor): Promise<StartResult> {
+  const dir = store.containerDir(rec.id);
+  const current = observedState(dir);
+  if (isActive(current)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${rec.name} is already running`);
+  // A taken port is a clear error here, before anything starts.
+  if (rec.hostConfig.portBindings?.length) await checkHostPorts(rec.hostConfig.portBindings);
+  const monitor = pending ?? spawnMonitor(store, rec.id);
+  if (pending) monitor.send({ type: 'container', id: rec.id });
   try {
-    const first = await next();
+    const first = await monitor.next();
     if (first?.type === 'error') throw new TspodError(first.code as ErrorCode, first.message, { exitCode: first.exit });
     if (first?.type !== 'listening') throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `starting the monitor of ${rec.name} failed`);
     let sock;
     if (opts.attach) sock = await connectMonitor(socketPath(store.paths.run, rec.id));
     const out = opts.attach?.io.stdout;
-    control.write(JSON.stringify({ type: 'start', rows: out?.rows, cols: out?.columns }) + '\n');
-    const started = await next();
+    monitor.send({ type: 'start', rows: out?.rows, cols: out?.columns });
+    const started = await monitor.next();
     if (!started) throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `the monitor of ${rec.name} exited before the container started`);
     if (started.type === 'error') {
       sock?.destroy();
       throw new TspodError(started.code as ErrorCode, started.message, { exitCode: started.exit });
     }
     const pid = started.type === 'started' ? started.pid : 0;
-    detach();
+    monitor.release();
     if (!sock || !opts.attach) return { pid };
     const attach = await relay(sock, { ...opts.attach, proxySignalsTo: () => pid });
     return { pid, attach };
   } catch (err) {
-    detach();
+    monitor.release();
     throw err;
   }
 }

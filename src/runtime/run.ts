@@ -1,8 +1,7 @@
 /** `run` and `create` as domain calls: find or pull the image, create, start (attached or not). */
 import { findImage, type ImageRecord } from '../storage/images.ts';
-import { pullImage } from '../image/pull.ts';
 import { createContainer, type CreateOptions } from './create.ts';
-import { startContainer } from './lifecycle.ts';
+import { startContainer, spawnMonitor } from './lifecycle.ts';
 import { removeContainer } from './remove.ts';
 import { refuseLimits } from '../cgroupv2/delegation.ts';
 import { readState } from '../monitor/state.ts';
@@ -24,6 +23,8 @@ async function imageFor(req: CreateRequest): Promise<ImageRecord> {
   const found = findImage(req.store.images(), req.image);
   if (found) return found;
   req.stderr.write(`Unable to find image '${req.image}' locally\n`);
+  // The registry client loads only when a pull is needed.
+  const { pullImage } = await import('../image/pull.ts');
   return (await pullImage({ store: req.store, reference: req.image, progress: req.progress, tlsVerify: req.tlsVerify })).image;
 }
 
@@ -42,11 +43,21 @@ export interface RunRequest extends CreateRequest {
 export type RunResult = { detached: true; id: string } | { detached: false; exitCode: number };
 
 export async function runContainer(req: RunRequest): Promise<RunResult> {
-  const rec = await createFromImage(req);
+  // The monitor starts up (a Node process: tens of ms) while the container is created.
+  const monitor = spawnMonitor(req.store);
+  let rec: ContainerRecord;
+  try {
+    rec = await createFromImage(req);
+  } catch (err) {
+    monitor.release();
+    throw err;
+  }
   const start = async (opts: Parameters<typeof startContainer>[2]) => {
     try {
-      return await startContainer(req.store, rec, opts);
+      return await startContainer(req.store, rec, opts, monitor);
     } catch (err) {
+      monitor.release(); // if it never got the container (e.g. the port check failed), it exits
+
       // A --rm container that never ran (e.g. its port is taken) goes too.
       if (rec.hostConfig.autoRemove && readState(req.store.containerDir(rec.id)).status === 'created') {
         await removeContainer(req.store, rec.id, { force: true, volumes: true }).catch(() => {});

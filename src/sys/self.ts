@@ -5,25 +5,29 @@ import { isSea } from './sea.ts';
 
 const MAIN = 'tspod.cjs';
 const MONITOR = 'monitor.cjs';
+const INIT = 'init.cjs';
 
 /** argv prefix that runs the main tspod: [node, bundle] or, packaged, [binary]. */
 export function selfArgv(): string[] {
   if (isSea()) return [process.execPath];
   const script = process.argv[1];
   // A monitor runs from its own bundle; the main one sits beside it.
-  if (path.basename(script) === MONITOR) return [process.execPath, path.join(path.dirname(script), MAIN)];
+  if (path.basename(script) === MONITOR || path.basename(script) === INIT) return [process.execPath, path.join(path.dirname(script), MAIN)];
   return [process.execPath, script];
 }
 
-/**
- * argv that starts a container monitor: its own small bundle when there is
- * one (the single executable carries it as an asset: `__monitor` selects it).
- */
-export function monitorArgv(): string[] {
+/** argv prefix of an internal entry with a bundle of its own, beside the main one (or selected by `entry` in the single executable). */
+function entryArgv(bundleName: string, entry: string): string[] {
   const [exe, ...script] = selfArgv();
   if (script.length) {
-    const bundle = path.join(path.dirname(script[0]), MONITOR);
+    const bundle = path.join(path.dirname(script[0]), bundleName);
     if (fs.existsSync(bundle)) return [exe, bundle];
   }
-  return [exe, ...script, '__monitor'];
+  return [exe, ...script, entry];
 }
+
+/** argv prefix of a container's init. */
+export const initArgv = () => entryArgv(INIT, '__init');
+
+/** argv that starts a container monitor: a small resident process. */
+export const monitorArgv = () => entryArgv(MONITOR, '__monitor');

@@ -3,7 +3,6 @@ import { TspodCommand } from '../base.ts';
 import { lookup } from '../../runtime/lifecycle.ts';
 import { inspectContainer, inspectImage } from '../../runtime/inspect.ts';
 import { requireImage } from '../../storage/images.ts';
-import { compileTemplate } from '../../ui/template.ts';
 import { describeError, TspodError } from '../../errors.ts';
 
 export class InspectCommand extends TspodCommand {
@@ -31,12 +30,7 @@ export class InspectCommand extends TspodCommand {
         status = 1;
       }
     }
-    if (this.format) {
-      const tpl = compileTemplate(this.format);
-      for (const d of docs) this.out(tpl.render(d));
-    } else {
-      this.out(JSON.stringify(docs, null, 4));
-    }
+    this.outDocs(docs, this.format);
     return status;
   }
 

@@ -89,12 +89,7 @@ export class NetworkInspectCommand extends TspodCommand {
     const store = this.openStore();
     const docs: unknown[] = [];
     const status = await this.eachItem(this.names, (q) => { docs.push(inspectView(store, findNetwork(store.root, q))); }, { echo: false });
-    if (this.format) {
-      const tpl = compileTemplate(this.format);
-      for (const d of docs) this.out(tpl.render(d));
-    } else {
-      this.out(JSON.stringify(docs, null, 4));
-    }
+    this.outDocs(docs, this.format);
     return status;
   }
 }
