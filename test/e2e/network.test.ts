@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { suite, skip, nodeForTestUser } from './harness.ts';
 import { layered } from '../fixtures/images.ts';
@@ -177,4 +178,39 @@ test('--link, --add-host host-gateway, --dns, and container:NAME', { skip }, asy
   assert.match(missing.stderr, /could not get container for ghost/);
   await t('rm', '-f', 'db');
   assert.deepEqual(stacks(), []);
+});
+
+/** A DNS responder on the host's loopback answering every A query with 10.1.2.3. */
+function fakeDns(): Promise<dgram.Socket> {
+  const s = dgram.createSocket('udp4');
+  s.on('message', (q, peer) => {
+    let i = 12;
+    while (q[i] !== 0) i += q[i] + 1;
+    const header = Buffer.from([q[0], q[1], 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3]);
+    s.send(Buffer.concat([header, q.subarray(12, i + 5), answer]), peer.port, peer.address);
+  });
+  return new Promise((resolve, reject) => s.once('error', reject).bind(53, '127.0.0.1', () => resolve(s)));
+}
+
+test('DNS works through the user-mode stack\'s forwarder (pasta and slirp4netns)', { skip: skip || (process.getuid!() !== 0 && 'needs root to point the host at a local resolver') }, async (ctx) => {
+  // The host's resolver becomes a responder on its own loopback: no query leaves this machine.
+  const saved = fs.readFileSync('/etc/resolv.conf');
+  try {
+    fs.accessSync('/etc/resolv.conf', fs.constants.W_OK);
+  } catch {
+    ctx.skip('/etc/resolv.conf is read-only here');
+    return;
+  }
+  const dns = await fakeDns();
+  try {
+    fs.writeFileSync('/etc/resolv.conf', 'nameserver 127.0.0.1\n');
+    for (const mode of ['pasta', 'slirp4netns']) {
+      const r = await t('run', '--rm', '--network', mode, img(), 'sh', '-c', 'nslookup app.test.internal | tail -2 | head -1');
+      assert.equal(r.stdout, 'Address: 10.1.2.3\n', `${mode}: ${r.stderr}`);
+    }
+  } finally {
+    fs.writeFileSync('/etc/resolv.conf', saved);
+    dns.close();
+  }
 });
