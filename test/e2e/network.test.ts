@@ -171,6 +171,10 @@ test('--link, --add-host host-gateway, --dns, and container:NAME', { skip }, asy
   const linked = await t('run', '--rm', '--link', 'db:database', '--add-host', 'gw:host-gateway', '--add-host', 'fixed:10.1.2.3', '--dns', '10.9.9.9', img(), 'sh', '-c',
     'for i in 1 2 3 4 5; do wget -qO- http://database/ && break; sleep 0.2; done; grep -E "\\s(gw|fixed)$" /etc/hosts | cut -f2; cat /etc/resolv.conf');
   assert.equal(linked.stdout, 'served by httpd\ngw\nfixed\nnameserver 10.9.9.9\n', linked.stderr);
+  // docker shows the linked container under the linker's name too.
+  assert.equal((await t('run', '-d', '--name', 'app', '--link', 'db:database', img(), 'sleep', '100')).status, 0);
+  assert.match((await t('ps', '--format', '{{.Names}}')).stdout, /^db,app\/database$/m);
+  await t('rm', '-f', 'app');
   const shared = await t('run', '--rm', '--network', 'container:db', img(), 'wget', '-qO-', 'http://127.0.0.1/');
   assert.equal(shared.stdout, 'served by httpd\n', shared.stderr);
   const missing = await t('run', '--rm', '--link', 'ghost', img(), 'true');

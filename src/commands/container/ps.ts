@@ -18,6 +18,11 @@ function statusText(c: Container): string {
   }
 }
 
+/** docker shows a linked container also under LINKER/ALIAS for each --link to it. */
+function linkNames(name: string, all: Container[]): string[] {
+  return all.flatMap((o) => (o.rec.hostConfig.links ?? []).filter((l) => l.split(':')[0] === name).map((l) => `${o.rec.name}/${l.split(':')[1]}`));
+}
+
 export class PsCommand extends TspodCommand {
   static paths = [['ps'], ['container', 'ls'], ['container', 'list']];
   static usage = TspodCommand.Usage({
@@ -52,7 +57,7 @@ export class PsCommand extends TspodCommand {
     };
     const view = (c: Container) => ({
       ID: id(c), Image: c.rec.image, Command: command(c), CreatedAt: c.rec.created, RunningFor: humanAgo(c.rec.created),
-      Ports: c.state.status === 'running' || c.state.status === 'paused' ? portsColumn(c.rec.hostConfig.portBindings ?? []) : '', State: c.state.status, Status: statusText(c), Names: c.rec.name, Labels: Object.entries(c.rec.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
+      Ports: c.state.status === 'running' || c.state.status === 'paused' ? portsColumn(c.rec.hostConfig.portBindings ?? []) : '', State: c.state.status, Status: statusText(c), Names: [c.rec.name, ...linkNames(c.rec.name, all)].join(','), Labels: Object.entries(c.rec.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
       Mounts: c.rec.hostConfig.mounts.map((m) => m.name ?? m.source).join(','), Networks: c.rec.hostConfig.networkMode,
     });
     if (this.format) {
