@@ -4,12 +4,27 @@ import path from 'node:path';
 import { removeTrees } from '../userns/trampoline.ts';
 import { isActive, stopMarker, observedState } from '../monitor/state.ts';
 import { alive } from '../sys/proc.ts';
-import { lookup, waitContainer, containerPids } from './lifecycle.ts';
+import { lookup, containerPids, type Container } from './lifecycle.ts';
 import type { Store } from '../storage/store.ts';
 import { refreshHosts } from '../slirp/hosts.ts';
 import { TspodError } from '../errors.ts';
 
 export interface RemoveContainerReport { query: string; id: string }
+
+/**
+ * Kills the container's processes until it is stopped and its monitor gone.
+ * Killing once is not enough: a container whose monitor is still starting it
+ * gets its pid 1 only later, and must not live on once its record is removed.
+ */
+async function killUntilGone(c: Container, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
+    const state = observedState(c.dir);
+    if (!isActive(state) && !alive(state.monitorPid)) return;
+    for (const pid of [...containerPids({ ...c, state }), state.pid]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
 
 export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes: boolean }): Promise<RemoveContainerReport> {
   const c = await store.locked(() => {
@@ -22,10 +37,7 @@ export async function removeContainer(store: Store, query: string, opts: { force
   });
   if (isActive(c.state) || alive(c.state.monitorPid)) {
     fs.writeFileSync(stopMarker(c.dir), '');
-    for (const pid of containerPids(c)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    const s = observedState(c.dir);
-    if (s.pid) try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
-    await waitContainer(c, 15_000).catch(() => undefined);
+    await killUntilGone(c, 15_000);
   }
   await store.locked(() => {
     // Hide the record first so nobody finds a half-removed container; a monitor removing it (--rm) wins.
