@@ -14,7 +14,7 @@ import type { ContainerRecord } from '../storage/containers.ts';
 const enter = (pid: number) => ['nsenter', '-t', String(pid), '--user', '--net', '--preserve-credentials', '--'];
 
 /** The host side of a container's veth: unique per container and network. */
-export const vethName = (containerId: string, n: NetworkRecord) => `ve${containerId.slice(0, 7)}${n.id.slice(0, 5)}`;
+const vethName = (containerId: string, n: NetworkRecord) => `ve${containerId.slice(0, 7)}${n.id.slice(0, 5)}`;
 
 /** Creates the bridge if needed, and the pair with its inner end `ifname` inside the container. */
 export async function attachEndpoint(opts: { holderPid: number; containerId: string; containerPid: number; network: NetworkRecord; endpoint: Endpoint; ifname: string }): Promise<void> {

@@ -21,7 +21,7 @@ function writeHosts(store: Store, rec: ContainerRecord, all: ContainerRecord[]):
 }
 
 /** The network --link uses when the two containers share no user-defined network (docker's default bridge). */
-export const LINK_NETWORK = 'bridge';
+const LINK_NETWORK = 'bridge';
 
 function linkNetwork(store: Store): NetworkRecord {
   return listNetworks(store.root).find((n) => n.name === LINK_NETWORK) ?? createNetwork(store.root, { name: LINK_NETWORK, builtIn: true });
@@ -65,7 +65,7 @@ export async function plugIfRunning(store: Store, rec: ContainerRecord, network:
   await attachEndpoint({ holderPid: holder, containerId: rec.id, containerPid: state.pid, network, endpoint: rec.hostConfig.networks![network.name], ifname: ifnameFor(rec, network.name) });
 }
 
-export async function unplugIfRunning(store: Store, rec: ContainerRecord, network: NetworkRecord): Promise<void> {
+async function unplugIfRunning(store: Store, rec: ContainerRecord, network: NetworkRecord): Promise<void> {
   const holder = currentHolder(store.paths.run);
   if (holder) await detachEndpoint({ holderPid: holder, containerId: rec.id, network });
 }
