@@ -151,7 +151,8 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
     fs.writeFileSync(path.join(dir, 'resolv.conf'), net.resolv);
     store.writeContainer(rec);
     for (const c of changed) store.writeContainer(c.rec);
-    refreshHosts(store.containers(), Object.keys(rec.hostConfig.networks ?? {}), (id) => store.containerDir(id));
+    // joinNetworks updated the linked records in `all` itself.
+    refreshHosts(() => [...all, rec], Object.keys(rec.hostConfig.networks ?? {}), (id) => store.containerDir(id));
     return changed;
   });
   for (const c of linked) await plugIfRunning(store, c.rec, c.network);

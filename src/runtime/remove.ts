@@ -42,7 +42,7 @@ export async function removeContainer(store: Store, query: string, opts: { force
   await store.locked(() => {
     // Hide the record first so nobody finds a half-removed container; a monitor removing it (--rm) wins.
     try { fs.renameSync(path.join(c.dir, 'container.json'), path.join(c.dir, 'container.json.removing')); } catch { /* gone */ }
-    refreshHosts(store.containers(), Object.keys(c.rec.hostConfig.networks ?? {}), (id) => store.containerDir(id));
+    refreshHosts(() => store.containers(), Object.keys(c.rec.hostConfig.networks ?? {}), (id) => store.containerDir(id));
   });
   const anonymous = opts.volumes ? c.rec.hostConfig.mounts.filter((m) => m.type === 'volume' && m.name?.endsWith('anon')) : [];
   await removeTrees([c.dir, ...anonymous.map((m) => path.dirname(m.source))]);

@@ -49,10 +49,17 @@ export function hostsFor(rec: ContainerRecord, all: ContainerRecord[]): string {
   });
 }
 
-/** Rewrites (in place: the file is bind-mounted) the hosts file of every container on these networks. */
-export function refreshHosts(all: ContainerRecord[], networks: string[], containerDir: (id: string) => string): void {
-  for (const rec of all) {
+/**
+ * Rewrites (in place: the file is bind-mounted) the hosts file of every
+ * container on these networks. `all` is asked for only when there is
+ * something to do: most containers are on no user-defined network, and
+ * reading every record would tax each create and rm.
+ */
+export function refreshHosts(all: () => ContainerRecord[], networks: string[], containerDir: (id: string) => string): void {
+  if (!networks.length) return;
+  const records = all();
+  for (const rec of records) {
     if (!networks.some((n) => rec.hostConfig.networks?.[n])) continue;
-    try { fs.writeFileSync(path.join(containerDir(rec.id), 'hosts'), hostsFor(rec, all)); } catch { /* being removed */ }
+    try { fs.writeFileSync(path.join(containerDir(rec.id), 'hosts'), hostsFor(rec, records)); } catch { /* being removed */ }
   }
 }

@@ -83,7 +83,7 @@ export async function connect(store: Store, networkQuery: string, containerQuery
     if (rec.hostConfig.networks?.[network.name]) throw new TspodError('ERR_TSPOD_NETWORK', `container ${rec.name} is already connected to network ${network.name}`);
     rec.hostConfig.networks = { ...rec.hostConfig.networks, [network.name]: allocateEndpoint(network, all, opts) };
     store.writeContainer(rec);
-    refreshHosts(store.containers(), [network.name], (id) => store.containerDir(id));
+    refreshHosts(() => all, [network.name], (id) => store.containerDir(id));
     return { rec, network };
   });
   await plugIfRunning(store, rec, network);
@@ -91,14 +91,14 @@ export async function connect(store: Store, networkQuery: string, containerQuery
 
 export async function disconnect(store: Store, networkQuery: string, containerQuery: string): Promise<void> {
   const { rec, network } = await store.locked(() => {
-    const rec = findContainer(store.containers(), containerQuery);
+    const all = store.containers();
+    const rec = findContainer(all, containerQuery);
     const network = findNetwork(store.root, networkQuery);
     if (!rec.hostConfig.networks?.[network.name]) throw new TspodError('ERR_TSPOD_NETWORK', `container ${rec.name} is not connected to network ${network.name}`);
     const { [network.name]: _gone, ...rest } = rec.hostConfig.networks;
-    rec.hostConfig.networks = rest;
+    rec.hostConfig.networks = rest; // `rec` is one of `all`: the list below sees the change
     store.writeContainer(rec);
-    const all = store.containers();
-    refreshHosts(all, [network.name, ...Object.keys(rest)], (id) => store.containerDir(id));
+    refreshHosts(() => all, [network.name, ...Object.keys(rest)], (id) => store.containerDir(id));
     writeHosts(store, rec, all);
     return { rec, network };
   });
