@@ -1,37 +1,17 @@
 /**
  * Entry point. Internal entries (`__init`, `__unpack`) run inside namespaces
- * and never load the CLI; everything else goes through clipanion, whose
- * usage errors exit 125 on stderr as docker's do.
+ * and never load the CLI; everything else has its flags read as docker reads
+ * them (src/cli/argv.ts), help rendered as docker's, and then goes through
+ * clipanion. Usage errors exit 125 on stderr as docker's do.
  */
 import { describeError, exitCodeOf, EXIT_TSPOD_FAILED } from './errors.ts';
 import { enableDebug } from './log.ts';
-
-const GLOBAL_VALUE_FLAGS = new Set(['--log-level', '--root', '--runroot']);
-
-/** Splits global flags (before the verb) from the rest. */
-function globals(argv: string[]): { rest: string[]; logLevel?: string; version: boolean } {
-  let i = 0;
-  let logLevel: string | undefined;
-  let version = false;
-  while (i < argv.length && argv[i].startsWith('-')) {
-    const [flag, inline] = argv[i].split('=', 2);
-    if (GLOBAL_VALUE_FLAGS.has(flag)) {
-      const value = inline ?? argv[++i];
-      if (flag === '--log-level') logLevel = value;
-      else if (flag === '--root') process.env.TSPOD_ROOT = value;
-      else process.env.TSPOD_RUNROOT = value;
-    } else if (flag === '-D' || flag === '--debug') logLevel = 'debug';
-    else if (flag === '-v' || flag === '--version') version = true;
-    else break;
-    i++;
-  }
-  return { rest: argv.slice(i), logLevel, version };
-}
+import { FlagError, parseGlobals, normalize, translateClipanionError, type Globals, type Parsed } from './cli/argv.ts';
 
 async function internal(entry: string, args: string[]): Promise<void> {
   if (entry === '__init') {
     const { initMain } = await import('./runtime/init.ts');
-    initMain(args[0], args[1]);
+    initMain(args[0], args[1], args[2]);
   }
   if (entry === '__monitor') {
     // Used when the monitor bundle is not beside this one (e.g. packaged as one file).
@@ -70,14 +50,28 @@ function quietOnClosedOutput(): void {
   }
 }
 
+/** A usage error as docker prints it: the message, then where to read more. */
+function usageFailure(err: unknown): number {
+  const help = err instanceof FlagError ? err.helpFor : 'tspod';
+  process.stderr.write(`Error: ${describeError(err)}\nSee '${help} --help'.\n`);
+  return EXIT_TSPOD_FAILED;
+}
+
 async function main(argv: string[]): Promise<number> {
-  if (argv[0]?.startsWith('__')) {
+  if (argv[0]?.startsWith('__') && argv[0] !== '__complete') {
     if (process.env.TSPOD_DEBUG) enableDebug();
     await internal(argv[0], argv.slice(1));
     return process.exitCode as number ?? 0;
   }
   quietOnClosedOutput();
-  const g = globals(argv);
+  let g: Globals;
+  try {
+    g = parseGlobals(argv);
+  } catch (err) {
+    return usageFailure(err);
+  }
+  if (g.root !== undefined) process.env.TSPOD_ROOT = g.root;
+  if (g.runroot !== undefined) process.env.TSPOD_RUNROOT = g.runroot;
   if (g.logLevel === 'debug' || g.logLevel === 'trace') {
     enableDebug();
     process.env.TSPOD_DEBUG = '1';
@@ -87,24 +81,38 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`tspod version ${VERSION}\n`);
     return 0;
   }
-  const { Cli, Builtins } = await import('clipanion');
   const { commandsFor } = await import('./commands/index.ts');
+  const { specsOf } = await import('./cli/spec.ts');
+  if (g.rest[0] === '__complete') {
+    const { completeWords } = await import('./cli/complete.ts');
+    const { storeNames } = await import('./cli/names.ts');
+    process.stdout.write(completeWords(g.rest.slice(1), specsOf(await commandsFor(undefined)), storeNames));
+    return 0;
+  }
+  // Loading only the verbs the first word can select keeps start-up short; help on the whole tool needs them all.
+  const first = g.help ? undefined : g.rest[0] === 'help' ? g.rest[1] : g.rest[0];
+  const classes = await commandsFor(first);
+  const specs = specsOf(classes);
+  let parsed: Parsed;
+  try {
+    parsed = g.help ? { kind: 'help', path: [] } : normalize(g.rest, specs);
+  } catch (err) {
+    return usageFailure(err);
+  }
+  if (parsed.kind === 'help') {
+    const { renderHelp } = await import('./cli/help.ts');
+    process.stdout.write(renderHelp(parsed.path, specs));
+    return 0;
+  }
+  const { Cli } = await import('clipanion');
   const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const cli = new Cli({ binaryName: 'tspod', binaryLabel: 'tspod', binaryVersion: VERSION, enableColors: colors });
-  cli.register(Builtins.HelpCommand);
-  cli.register(Builtins.VersionCommand);
-  // clipanion compiles every registered verb on each run: register only those the first word can select.
-  const first = g.rest[0];
-  for (const c of await commandsFor(first)) cli.register(c);
+  for (const c of classes) cli.register(c);
   let command;
   try {
-    command = cli.process(g.rest.length ? g.rest : ['--help']);
+    command = cli.process(parsed.argv);
   } catch (err) {
-    const first = describeError(err).split('\n').find((l) => l.trim()) ?? 'invalid usage';
-    const verb = g.rest.find((a) => !a.startsWith('-'));
-    const msg = first.startsWith('Command not found') ? `unknown command "${verb}" for "tspod"` : first.replace(/^Usage Error: /, '');
-    process.stderr.write(`Error: ${msg}\nSee 'tspod --help'.\n`);
-    return EXIT_TSPOD_FAILED;
+    return usageFailure(translateClipanionError(err, parsed));
   }
   return cli.run(command, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
 }

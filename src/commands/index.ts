@@ -37,6 +37,7 @@ const TABLE: Array<[string[], Loader]> = [
   [['info', 'system'], async () => [(await import('./system/info.ts')).InfoCommand]],
   [['version', 'system'], async () => [(await import('./system/version.ts')).VersionCommand]],
   [['system'], async () => [(await import('./system/reset.ts')).ResetCommand]],
+  [['completion'], async () => [(await import('./system/completion.ts')).CompletionCommand]],
   [['network'], async () => {
     const m = await import('./network/network.ts');
     return [m.NetworkCreateCommand, m.NetworkLsCommand, m.NetworkInspectCommand, m.NetworkRmCommand, m.NetworkPruneCommand, m.NetworkConnectCommand, m.NetworkDisconnectCommand];

@@ -1,0 +1,25 @@
+/** Names in the user's store for completion, read through the domain modules; nothing when there is no store yet. */
+import fs from 'node:fs';
+import { defaultPaths } from '../storage/paths.ts';
+import { Store } from '../storage/store.ts';
+import { listContainers } from '../runtime/lifecycle.ts';
+import { listNetworks } from '../slirp/networks.ts';
+import type { NameKind } from './verbs.ts';
+
+/** docker.io/library/busybox:latest is also typed busybox:latest. */
+function shortNames(ref: string): string[] {
+  const short = ref.replace(/^docker\.io\/(library\/)?/, '');
+  return short === ref ? [ref] : [short, ref];
+}
+
+export function storeNames(kind: NameKind): string[] {
+  const paths = defaultPaths();
+  if (!fs.existsSync(paths.root)) return [];
+  const store = new Store(paths);
+  switch (kind) {
+    case 'container': return listContainers(store).map((c) => c.rec.name);
+    case 'image': return store.images().flatMap((i) => i.repoTags.flatMap(shortNames));
+    case 'network': return listNetworks(store.root).map((n) => n.name);
+    default: return [];
+  }
+}
