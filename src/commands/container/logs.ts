@@ -11,6 +11,7 @@ export class LogsCommand extends TspodCommand {
     category: 'Containers',
     description: 'Fetch the logs of a container',
     details: 'stdout and stderr of the container go to stdout and stderr. `-f` follows until the container stops.',
+    examples: [['Follow the last 20 lines with timestamps', '$0 logs -f -n 20 -t web'], ['What the last 10 minutes wrote', '$0 logs --since 10m web']],
   });
 
   follow = Option.Boolean('-f,--follow', false, { description: 'Follow the output' });

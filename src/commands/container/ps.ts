@@ -29,6 +29,11 @@ export class PsCommand extends TspodCommand {
     category: 'Containers',
     description: 'List containers',
     details: '`--format` takes a Go template over ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status, Names, Labels; `table` adds a header. Filters: id, name, status, exited, ancestor, label, before, since.',
+    examples: [
+      ['All containers, stopped ones too', '$0 ps -a'],
+      ['Only the ids, for scripts', '$0 ps -aq'],
+      ['Names and status of exited containers', '$0 ps -a --filter status=exited --format "{{.Names}}\\t{{.Status}}"'],
+    ],
   });
 
   all = Option.Boolean('-a,--all', false, { description: 'Show all containers (default shows just running)' });

@@ -9,6 +9,7 @@ export class RmCommand extends TspodCommand {
     category: 'Containers',
     description: 'Remove one or more containers',
     details: 'Running containers are refused unless `-f`, which kills them first. Files owned by subordinate ids in the container are removed too.',
+    examples: [['Remove a container even if it runs', '$0 rm -f web'], ['Remove every stopped container', '$0 rm $($0 ps -aq --filter status=exited)']],
   });
 
   force = Option.Boolean('-f,--force', false, { description: 'Kill and remove a running container' });

@@ -9,6 +9,7 @@ export class ImagesCommand extends TspodCommand {
     category: 'Images',
     description: 'List images',
     details: 'Columns as docker prints them: REPOSITORY, TAG, IMAGE ID, CREATED, SIZE. An image with several names appears once per name; untagged images show `<none>`.',
+    examples: [['Every image', '$0 images'], ['The ids of one repository\'s images', '$0 images -q 127.0.0.1:5000/busybox']],
   });
 
   all = Option.Boolean('-a,--all', false, { description: 'Show all images (intermediate ones included)' });
