@@ -17,7 +17,9 @@ import { enterNamespaces, removeTrees, type Namespace } from '../userns/trampoli
 import { initArgv } from '../sys/self.ts';
 import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
 import { formatChunk, logTime, type Stream } from './logfile.ts';
-import { readState, writeState, observedState, stopMarker, pausedMarker, logFile, type ContainerState } from './state.ts';
+import { readPersistent, writePersistent, writeLive, initRecord, observedState, type PersistentState, type LiveState } from './state.ts';
+import { ContainerLayout } from '../storage/layout.ts';
+import { procRef } from '../sys/proc.ts';
 import { parseNetworkMode, waitsForNetwork } from '../slirp/mode.ts';
 import { outboundOf } from '../slirp/hosts.ts';
 import { attachEndpoint, ifnameFor } from '../slirp/bridge.ts';
@@ -25,9 +27,8 @@ import { findNetwork } from '../slirp/networks.ts';
 import { startUserMode, type UserModeStack } from '../slirp/usermode.ts';
 import { ensureHolder } from '../slirp/holder.ts';
 import { shouldRestart, nextDelay, parseRestartPolicy } from './restart.ts';
-import { socketPath, ensureSocketDir } from './paths.ts';
 import { onLines } from './lines.ts';
-import { unlockPty, setWinsize } from '../sys/libc.ts';
+import { unlockPty, setWinsize, pipe2 } from '../sys/libc.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
 import type { InitMessage } from '../runtime/channel.ts';
 import { logger } from '../log.ts';
@@ -42,16 +43,57 @@ export type MonitorEvent =
   | { type: 'error'; code: string; message: string; exit: number }
   | { type: 'exited'; exitCode: number };
 
-interface RunResult { exitCode: number; error?: { code: string; message: string; exit: number } }
+interface RunResult {
+  exitCode: number;
+  /** The start failed (nothing of the container ran). */
+  error?: { code: string; message: string; exit: number };
+  /** Why a container that ran was ended by tspod (its network stack died). */
+  note?: string;
+}
+
+/** The container's stdio: real pipes (it can open /dev/stdout), the monitor holding the far ends. */
+interface Stdio {
+  /** What the container gets as fds 0, 1, 2. */
+  child: Array<number | 'ignore'>;
+  stdin?: net.Socket;
+  stdout?: net.Socket;
+  stderr: net.Socket;
+  /** Closes the container's ends in the monitor, once the container holds them. */
+  closeChildEnds(): void;
+}
+
+function openStdio(tty: boolean, openStdin: boolean): Stdio {
+  const opened: number[] = [];
+  const pipe = () => { const p = pipe2(); opened.push(...p); return p; };
+  try {
+    const inPipe = openStdin && !tty ? pipe() : undefined;
+    const outPipe = tty ? undefined : pipe();
+    const errPipe = pipe();
+    const reader = (fd: number) => new net.Socket({ fd, readable: true, writable: false });
+    return {
+      child: [inPipe?.[0] ?? 'ignore', outPipe?.[1] ?? 'ignore', errPipe[1]],
+      stdin: inPipe && new net.Socket({ fd: inPipe[1], readable: false, writable: true }),
+      stdout: outPipe && reader(outPipe[0]),
+      stderr: reader(errPipe[0]),
+      closeChildEnds: () => { for (const fd of [inPipe?.[0], outPipe?.[1], errPipe[1]]) if (fd !== undefined) fs.closeSync(fd); },
+    };
+  } catch (err) {
+    for (const fd of opened) try { fs.closeSync(fd); } catch { /* not open */ }
+    throw err;
+  }
+}
 
 class Monitor {
-  private readonly dir: string;
+  private readonly layout: ContainerLayout;
   private readonly rec: ContainerRecord;
   private readonly clients = new Set<net.Socket>();
-  private state: ContainerState;
+  private state: PersistentState;
+  private live: LiveState;
   private logFd: number;
   private seq = 0;
   private writeStdin: ((d: Buffer) => void) | undefined;
+  /** Set while a run is being wound down (a stack stopping then is no loss). */
+  private exiting = false;
   private endStdin: (() => void) | undefined;
   private resize: ((rows: number, cols: number) => void) | undefined;
   private size = { rows: 24, cols: 80 };
@@ -63,16 +105,24 @@ class Monitor {
   constructor(storeRoot: string, runRoot: string, id: string, report: (e: MonitorEvent) => void) {
     this.storeRoot = storeRoot;
     this.runRoot = runRoot;
-    this.dir = path.join(storeRoot, 'containers', id);
-    this.rec = JSON.parse(fs.readFileSync(path.join(this.dir, 'container.json'), 'utf8'));
-    this.state = readState(this.dir);
-    this.logFd = fs.openSync(logFile(this.dir), 'a', 0o600);
+    this.layout = new ContainerLayout(storeRoot, runRoot, id);
+    this.rec = JSON.parse(fs.readFileSync(this.layout.record, 'utf8'));
+    this.state = readPersistent(this.layout).state;
+    // From now on `rm -f` finds this monitor (by pid and start time) and stops it with the container.
+    this.live = { monitor: procRef(process.pid) };
+    writeLive(this.layout, this.live);
+    this.logFd = fs.openSync(this.layout.log, 'a', 0o600);
     this.report = report;
   }
 
-  private setState(patch: Partial<ContainerState>): void {
+  private setState(patch: Partial<PersistentState>): void {
     this.state = { ...this.state, ...patch };
-    writeState(this.dir, this.state);
+    writePersistent(this.layout, this.state);
+  }
+
+  private setLive(live: LiveState): void {
+    this.live = live;
+    writeLive(this.layout, live);
   }
 
   private output(stream: Stream, data: Buffer): void {
@@ -82,8 +132,8 @@ class Monitor {
   }
 
   async listen(): Promise<net.Server> {
-    ensureSocketDir(this.runRoot);
-    const sock = socketPath(this.runRoot, this.rec.id);
+    const sock = this.layout.socket;
+    fs.mkdirSync(path.dirname(sock), { recursive: true, mode: 0o700 });
     fs.rmSync(sock, { force: true });
     const server = net.createServer((client) => {
       this.clients.add(client);
@@ -103,6 +153,7 @@ class Monitor {
       client.on('close', () => this.clients.delete(client));
     });
     await new Promise<void>((resolve, reject) => server.listen(sock, resolve).once('error', reject));
+    fs.chmodSync(sock, 0o600);
     return server;
   }
 
@@ -115,23 +166,32 @@ class Monitor {
     if (network.kind !== 'host') namespaces.push('net');
     // In the network host's user namespace, or the one of the container whose network this one shares.
     const join = network.kind === 'container' ? { pid: this.runningPid(network.ref), net: true } : { pid: await ensureHolder(this.runRoot), net: false };
-    const { child, channel } = await enterNamespaces({
-      namespaces,
-      join,
-      argv: [...initArgv(), this.storeRoot, this.rec.id],
-      stdio: config.tty ? ['ignore', 'ignore', 'pipe'] : [config.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+    const io = openStdio(config.tty, config.openStdin);
+    let entered;
+    try {
+      entered = await enterNamespaces({
+        namespaces,
+        join,
+        argv: [...initArgv(), this.storeRoot, this.runRoot, this.rec.id],
+        stdio: io.child,
+        dieWithParent: true,
+      });
+    } finally {
+      io.closeChildEnds();
+    }
+    const { child, channel } = entered;
     let error: RunResult['error'];
     let master: tty.ReadStream | undefined;
-    if (!config.tty) {
-      child.stdout!.on('data', (d: Buffer) => this.output('stdout', d));
-      if (child.stdin) {
-        child.stdin.on('error', () => { /* container closed its stdin */ });
-        this.writeStdin = (d) => child.stdin!.write(d);
-        this.endStdin = () => child.stdin!.end();
-      }
+    io.stdout?.on('data', (d: Buffer) => this.output('stdout', d));
+    io.stderr.on('data', (d: Buffer) => this.output('stderr', d));
+    const stdin = io.stdin;
+    if (stdin) {
+      stdin.on('error', () => { /* container closed its stdin */ });
+      this.writeStdin = (d) => stdin.write(d);
+      this.endStdin = () => stdin.end();
     }
-    child.stderr!.on('data', (d: Buffer) => this.output('stderr', d));
+    // All output is read before the exit is reported (the pipes close when the container's last process goes).
+    const drained = Promise.all([io.stdout, io.stderr].map((s) => s && new Promise((r) => s.once('close', r))));
     let pid = 0;
     // The init's end of the channel is close-on-exec: EOF without an error means the command runs.
     channel.once('end', () => { debug('exec done'); if (!error && pid) onStarted(pid); });
@@ -140,7 +200,10 @@ class Monitor {
       if (msg.type === 'pid') {
         debug('init reported pid %d', msg.pid);
         pid = msg.pid;
-        this.setState({ status: 'running', pid: msg.pid, startedAt: new Date().toISOString(), error: '' });
+        const ref = procRef(msg.pid);
+        // Recorded while the init is known to be it: it is waiting for our next message.
+        if (ref) this.setLive({ ...this.live, ...initRecord(ref) });
+        this.setState({ status: 'running', startedAt: new Date().toISOString(), error: '' });
       } else if (msg.type === 'ptmx') {
         master = this.openPty(msg.path, (n) => channel.write(JSON.stringify({ type: 'pty', n }) + '\n'));
       } else if (msg.type === 'error') {
@@ -148,7 +211,7 @@ class Monitor {
       }
     });
     const closed = new Promise<number>((resolve) => {
-      child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
     let stack: UserModeStack | undefined;
     if (waitsForNetwork(hostConfig)) {
@@ -161,8 +224,23 @@ class Monitor {
         channel.destroy();
       }
     }
+    // A network stack that dies takes the container with it: never Up without its network.
+    let lost: string | undefined;
+    void stack?.exited.then((why) => {
+      if (this.exiting) return;
+      lost = why;
+      debug('network stack died: %s', why);
+      child.kill('SIGKILL');
+    });
     const exitCode = await closed;
+    this.exiting = true;
+    await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
+    io.stdout?.destroy();
+    io.stderr.destroy();
+    stdin?.destroy();
+    this.setLive({ monitor: this.live.monitor });
     await stack?.stop();
+    this.exiting = false;
     debug('container exited with %d', exitCode);
     if (master) {
       await new Promise((r) => setTimeout(r, 20)); // let the last output drain
@@ -171,7 +249,7 @@ class Monitor {
     stopLines();
     channel.destroy();
     this.writeStdin = this.endStdin = this.resize = undefined;
-    return { exitCode: error ? error.exit : exitCode, error };
+    return { exitCode: error ? error.exit : exitCode, error, note: lost && `killed: its network stopped: ${lost}` };
   }
 
   /** The user-mode stack and the user-defined networks of the container whose trampoline is `pid`. */
@@ -185,13 +263,12 @@ class Monitor {
         holderPid, containerId: rec.id, containerPid: pid, network: findNetwork(this.storeRoot, name), endpoint, ifname: ifnameFor(rec, name),
       })),
     ]);
-    void stack?.exited.then((why) => debug('network stack ended: %s', why));
     return stack;
   }
 
   /** Host pid of a running container whose namespaces this one joins. */
   private runningPid(id: string): number {
-    const s = observedState(path.join(this.storeRoot, 'containers', id));
+    const s = observedState(new ContainerLayout(this.storeRoot, this.runRoot, id));
     if (s.status !== 'running' || !s.pid) throw new Error(`container ${id.slice(0, 12)} (network mode container:) is not running`);
     return s.pid;
   }
@@ -213,18 +290,17 @@ class Monitor {
   async run(start: StartRequest): Promise<RunResult> {
     if (start.rows && start.cols) this.size = { rows: start.rows, cols: start.cols };
     const policy = parseRestartPolicy(this.rec.hostConfig.restartPolicy ?? 'no');
-    fs.rmSync(stopMarker(this.dir), { force: true });
-    fs.rmSync(pausedMarker(this.dir), { force: true });
-    this.setState({ monitorPid: process.pid });
+    fs.rmSync(this.layout.stopRequested, { force: true });
+    fs.rmSync(this.layout.paused, { force: true });
     let delay = 0;
     let first = true;
     let result: RunResult;
     for (;;) {
       const began = Date.now();
       result = await this.runOnce((pid) => { if (first) this.report({ type: 'started', pid }); });
-      const stopped = fs.existsSync(stopMarker(this.dir));
-      this.setState({ status: 'exited', pid: 0, exitCode: result.exitCode, finishedAt: new Date().toISOString(), error: result.error?.message ?? '' });
-      fs.rmSync(pausedMarker(this.dir), { force: true });
+      const stopped = fs.existsSync(this.layout.stopRequested);
+      this.setState({ status: 'exited', exitCode: result.exitCode, finishedAt: new Date().toISOString(), error: result.error?.message ?? result.note ?? '' });
+      fs.rmSync(this.layout.paused, { force: true });
       if (first && result.error) this.report({ type: 'error', ...result.error });
       first = false;
       if (result.error || !shouldRestart(policy, result.exitCode, this.state.restartCount, stopped)) break;
@@ -232,9 +308,8 @@ class Monitor {
       this.setState({ status: 'restarting', restartCount: this.state.restartCount + 1 });
       debug('restarting %s in %d ms', this.rec.id.slice(0, 12), delay);
       await new Promise((r) => setTimeout(r, delay));
-      if (fs.existsSync(stopMarker(this.dir))) { this.setState({ status: 'exited' }); break; }
+      if (fs.existsSync(this.layout.stopRequested)) { this.setState({ status: 'exited' }); break; }
     }
-    this.setState({ monitorPid: 0 });
     fs.closeSync(this.logFd);
     if (this.rec.hostConfig.autoRemove) await this.remove();
     return { exitCode: this.state.exitCode, error: result.error };
@@ -242,22 +317,25 @@ class Monitor {
 
   private async remove(): Promise<void> {
     try {
-      fs.renameSync(path.join(this.dir, 'container.json'), path.join(this.dir, 'container.json.removing'));
+      fs.renameSync(this.layout.record, this.layout.removing);
     } catch {
       return; // someone else (rm -f) is removing it
     }
     const anonymous = this.rec.hostConfig.mounts.filter((m) => m.type === 'volume' && m.name?.endsWith('anon'));
-    await removeTrees([this.dir, ...anonymous.map((m) => path.dirname(m.source))]);
+    fs.rmSync(this.layout.runDir, { recursive: true, force: true });
+    await removeTrees([this.layout.dir, ...anonymous.map((m) => path.dirname(m.source))]);
   }
 
   /** Records a start that failed outside the container (the monitor's own work). */
   failed(message: string): void {
     try {
-      this.setState({ status: 'exited', pid: 0, monitorPid: 0, exitCode: 125, finishedAt: new Date().toISOString(), error: message });
+      this.setState({ status: 'exited', exitCode: 125, finishedAt: new Date().toISOString(), error: message });
     } catch { /* the container was removed meanwhile */ }
   }
 
+  /** Tells attached clients how it ended; the run dir forgets this monitor. */
   finish(exitCode: number, error?: string): void {
+    try { fs.rmSync(this.layout.live, { force: true }); } catch { /* removed */ }
     const frame = encodeFrame(FRAME.EXIT, JSON.stringify({ exitCode, error }));
     for (const c of this.clients) c.end(frame);
   }
@@ -265,7 +343,7 @@ class Monitor {
 
 /** How a failed start is reported; a container removed meanwhile (rm -f racing run) is named as such. */
 function startFailure(storeRoot: string, id: string, err: unknown): { code: string; message: string; exit: number } {
-  if (!fs.existsSync(path.join(storeRoot, 'containers', id, 'container.json'))) {
+  if (!fs.existsSync(new ContainerLayout(storeRoot, '', id).record)) {
     return { code: 'ERR_TSPOD_NO_SUCH_CONTAINER', message: 'the container was removed while it was starting', exit: 125 };
   }
   const code = (err as { code?: string }).code?.startsWith('ERR_TSPOD') ? (err as { code: string }).code : 'ERR_TSPOD_CONTAINER_SETUP';
@@ -324,7 +402,7 @@ export async function monitorMain(storeRoot: string, runRoot: string, id: string
   }
   monitor.finish(result.exitCode, result.error?.message);
   server.close();
-  fs.rmSync(socketPath(runRoot, id), { force: true });
+  fs.rmSync(new ContainerLayout(storeRoot, runRoot, id).socket, { force: true });
   control?.end();
   control?.unref();
 }

@@ -1,21 +1,48 @@
 /**
- * A container's runtime state: state.json in its directory, written only by
- * its monitor (atomically), read by every command. Commands leave requests as
- * marker files the monitor reads: `stop-requested`, `paused`.
+ * A container's state, in two records written only by its monitor:
+ * - `state.json` in the data dir: status, exit code, times, restart count —
+ *   what survives a reboot;
+ * - `live.json` in the run dir: the monitor's and the container's processes
+ *   (pid + start time, and the container's pid namespace) — gone after a
+ *   reboot, and never believed without checking /proc.
+ * Commands leave requests as marker files in the run dir: stop-requested, paused.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJson, writeJsonAtomic } from '../storage/atomic.ts';
-import { alive } from '../sys/proc.ts';
+import { readJson, writeJsonAtomic, writeJsonVolatile } from '../storage/atomic.ts';
+import { sameProcess, pidNamespace, pidsInNamespace, type ProcRef } from '../sys/proc.ts';
+import type { ContainerLayout } from '../storage/layout.ts';
 
-export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'dead';
+/** `unknown`: the state record is damaged (podman's word for it). */
+export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'unknown';
 
+/** What survives a reboot. */
+export interface PersistentState {
+  status: Exclude<Status, 'paused' | 'unknown'>;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  restartCount: number;
+  error: string;
+}
+
+/** What describes live processes. */
+export interface LiveState {
+  monitor?: ProcRef;
+  /** The container's pid 1, and its pid namespace. */
+  init?: ProcRef;
+  pidNs?: string;
+}
+
+/** The state as it really is, checked against /proc. */
 export interface ContainerState {
   status: Status;
-  /** Host pid of the container's pid 1 while running. */
+  /** Host pid of the container's pid 1 while it verifiably runs, else 0. */
   pid: number;
-  /** Host pid of the monitor while it lives. */
+  /** Host pid of the monitor while it verifiably lives, else 0. */
   monitorPid: number;
+  /** The container's pid namespace while pid is set. */
+  pidNs?: string;
   exitCode: number;
   startedAt: string;
   finishedAt: string;
@@ -25,38 +52,93 @@ export interface ContainerState {
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export function initialState(): ContainerState {
-  return { status: 'created', pid: 0, monitorPid: 0, exitCode: 0, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, restartCount: 0, error: '' };
+export function initialState(): PersistentState {
+  return { status: 'created', exitCode: 0, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, restartCount: 0, error: '' };
 }
 
-export const stateFile = (dir: string) => path.join(dir, 'state.json');
-export const stopMarker = (dir: string) => path.join(dir, 'stop-requested');
-export const pausedMarker = (dir: string) => path.join(dir, 'paused');
-export const logFile = (dir: string) => path.join(dir, 'ctr.log');
+const STATUSES = new Set(['created', 'running', 'restarting', 'exited']);
 
-export function readState(dir: string): ContainerState {
-  return { ...initialState(), ...readJson<Partial<ContainerState>>(stateFile(dir), {}) };
+/** The persistent record, or undefined with the reason when it is damaged. */
+export function readPersistent(layout: ContainerLayout): { state: PersistentState; damaged?: string } {
+  let raw: unknown;
+  try {
+    raw = readJson<unknown>(layout.state, {});
+  } catch (err) {
+    return { state: { ...initialState(), status: 'exited' }, damaged: (err as Error).message };
+  }
+  const s = { ...initialState(), ...(raw && typeof raw === 'object' ? raw as Partial<PersistentState> : {}) };
+  if (!STATUSES.has(s.status) || typeof s.exitCode !== 'number' || typeof s.restartCount !== 'number') {
+    return { state: { ...initialState(), status: 'exited' }, damaged: `reading \`${layout.state}\`: not a state record` };
+  }
+  return { state: s };
 }
 
-export function writeState(dir: string, state: ContainerState): void {
-  writeJsonAtomic(stateFile(dir), state);
+export function writePersistent(layout: ContainerLayout, state: PersistentState): void {
+  writeJsonAtomic(layout.state, state);
+}
+
+export function readLive(layout: ContainerLayout): LiveState {
+  try {
+    const live = readJson<LiveState>(layout.live, {});
+    return live && typeof live === 'object' ? live : {};
+  } catch {
+    return {}; // a damaged live record names no process: nothing is signalled
+  }
+}
+
+/** Live state is per boot: on tmpfs, no fsync. */
+export function writeLive(layout: ContainerLayout, live: LiveState): void {
+  fs.mkdirSync(layout.runDir, { recursive: true, mode: 0o700 });
+  writeJsonVolatile(layout.live, live);
+}
+
+/** The record of the container's pid 1, taken while it is known to be it (the init reporting its pid). */
+export function initRecord(ref: ProcRef): Pick<LiveState, 'init' | 'pidNs'> {
+  return { init: ref, pidNs: pidNamespace(ref.pid) };
+}
+
+/** Whether the recorded pid 1 still is the container's: same process, same pid namespace, not tspod's own. */
+function initAlive(live: LiveState): boolean {
+  if (!live.init || !sameProcess(live.init)) return false;
+  const ns = pidNamespace(live.init.pid);
+  return ns !== undefined && ns === live.pidNs && ns !== pidNamespace('self');
 }
 
 /**
- * The state as it really is: a monitor killed with SIGKILL leaves "running"
- * behind; then the container is running only if its pid 1 still lives, and
- * otherwise exited with 255 (as docker reports containers it lost).
+ * The state as it really is. After a reboot, a killed monitor or a reused
+ * pid, a container recorded as running whose processes are gone is exited
+ * with 255 (as docker reports containers it lost); a pid that now names
+ * another process is never reported.
  */
-export function observedState(dir: string): ContainerState {
-  const s = readState(dir);
-  if ((s.status === 'running' || s.status === 'restarting') && !alive(s.monitorPid)) {
-    if (s.status === 'running' && alive(s.pid)) return { ...s, monitorPid: 0 };
-    return { ...s, status: 'exited', pid: 0, monitorPid: 0, exitCode: s.status === 'running' ? 255 : s.exitCode, error: s.error || 'monitor died' };
+export function observedState(layout: ContainerLayout): ContainerState {
+  const { state: s, damaged } = readPersistent(layout);
+  const live = readLive(layout);
+  const monitorPid = sameProcess(live.monitor) ? live.monitor!.pid : 0;
+  const pid = initAlive(live) ? live.init!.pid : 0;
+  const base = { ...s, pid, monitorPid, pidNs: pid ? live.pidNs : undefined };
+  if (damaged) return { ...base, status: 'unknown', error: damaged };
+  if ((s.status === 'running' || s.status === 'restarting') && !monitorPid) {
+    if (s.status === 'running' && pid) return base;
+    return { ...base, status: 'exited', pid: 0, pidNs: undefined, exitCode: s.status === 'running' ? 255 : s.exitCode, error: s.error || 'monitor died' };
   }
-  if (s.status === 'running' && fs.existsSync(pausedMarker(dir))) return { ...s, status: 'paused' };
-  return s;
+  if (s.status === 'running' && fs.existsSync(layout.paused)) return { ...base, status: 'paused' };
+  return base;
 }
 
 export function isActive(s: ContainerState): boolean {
   return s.status === 'running' || s.status === 'paused' || s.status === 'restarting';
+}
+
+/** Host pids of every process of the container (its pid namespace); none unless its pid 1 is verified. */
+export function containerPids(s: ContainerState): number[] {
+  return s.pid ? pidsInNamespace(s.pidNs) : [];
+}
+
+/** The log of the container whose data dir is `dir` (for modules that have only the dir). */
+export const logFile = (dir: string) => path.join(dir, 'ctr.log');
+
+/** Leaves a request for the monitor (stop-requested, paused). */
+export function mark(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, '', { mode: 0o600 });
 }

@@ -13,6 +13,7 @@ import { enterNamespaces, waitExit } from '../userns/trampoline.ts';
 import { resolveInRoot } from './init.ts';
 import { mountRootfs } from '../fuse-overlay/rootfs.ts';
 import type { Container } from './lifecycle.ts';
+import { ContainerLayout, layerLink } from '../storage/layout.ts';
 import type { Store } from '../storage/store.ts';
 import { TspodError } from '../errors.ts';
 
@@ -70,10 +71,10 @@ function place(src: string, dest: string, srcName: string): void {
 export function runCopyJob(job: CopyJob): void {
   let root = job.root;
   if (job.mount) {
-    const dir = path.join(job.mount.storeRoot, 'containers', job.mount.id);
-    const lowers = [...job.mount.layers].reverse().map((d) => `l/${d.slice(7, 23)}`);
-    mountRootfs({ lowers, cwd: job.mount.storeRoot, upper: path.join(dir, 'upper'), work: path.join(dir, 'work'), target: path.join(dir, 'merged') });
-    root = path.join(dir, 'merged');
+    const layout = new ContainerLayout(job.mount.storeRoot, '', job.mount.id);
+    const lowers = [...job.mount.layers].reverse().map(layerLink);
+    mountRootfs({ lowers, cwd: job.mount.storeRoot, upper: layout.upper, work: layout.work, target: layout.merged });
+    root = layout.merged;
   }
   if (!root) throw new TspodError('ERR_TSPOD_USAGE', 'no container root');
   const trailingDot = job.containerPath.endsWith('/.');

@@ -18,6 +18,7 @@ import {
 } from '../sys/libc.ts';
 import { describeError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_TSPOD_FAILED, SyscallError, TspodError } from '../errors.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
+import { ContainerLayout, layerLink } from '../storage/layout.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('init');
@@ -114,12 +115,11 @@ function setupDev(root: string): void {
   }
 }
 
-function setupRootfs(storeRoot: string, dir: string, rec: ContainerRecord): string {
-  const merged = path.join(dir, 'merged');
-  const emptyLower = path.join(dir, 'empty');
-  const lowers = [...rec.layers].reverse().map((d) => `l/${d.slice(7, 23)}`);
-  if (!lowers.length) { mkdirp(emptyLower); lowers.push(emptyLower); }
-  mountRootfs({ lowers, cwd: storeRoot, upper: path.join(dir, 'upper'), work: path.join(dir, 'work'), target: merged });
+function setupRootfs(storeRoot: string, layout: ContainerLayout, rec: ContainerRecord): string {
+  const merged = layout.merged;
+  const lowers = [...rec.layers].reverse().map(layerLink);
+  if (!lowers.length) { mkdirp(layout.emptyLower); lowers.push(layout.emptyLower); }
+  mountRootfs({ lowers, cwd: storeRoot, upper: layout.upper, work: layout.work, target: merged });
   const proc = path.join(merged, 'proc');
   mkdirp(proc);
   mount('proc', proc, 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
@@ -131,11 +131,11 @@ function setupRootfs(storeRoot: string, dir: string, rec: ContainerRecord): stri
   } catch {
     bind('/sys', sys, true); // no network namespace of our own: sysfs cannot be mounted, bind the host's read-only
   }
-  for (const f of ['hostname', 'hosts', 'resolv.conf']) {
+  for (const f of ['hostname', 'hosts', 'resolv.conf'] as const) {
     const dest = `/etc/${f}`;
     const host = resolveInRoot(merged, dest);
     try { if (fs.lstatSync(host).isSymbolicLink()) fs.unlinkSync(host); } catch { /* missing */ }
-    bind(path.join(dir, f), mountPoint(merged, dest, false), false, false);
+    bind(layout.etc(f), mountPoint(merged, dest, false), false, false);
   }
   for (const m of rec.hostConfig.mounts) {
     const isDir = fs.statSync(m.source).isDirectory();
@@ -217,14 +217,14 @@ function attachTty(n: number): void {
   if (fd > 2) fs.closeSync(fd);
 }
 
-export function initMain(storeRoot: string, id: string): never {
+export function initMain(storeRoot: string, runRoot: string, id: string): never {
   const exit = EXIT_TSPOD_FAILED;
   try {
     const hostPid = Number(fs.readlinkSync('/proc/self'));
     send({ type: 'pid', pid: hostPid });
-    const dir = path.join(storeRoot, 'containers', id);
-    const rec = JSON.parse(fs.readFileSync(path.join(dir, 'container.json'), 'utf8')) as ContainerRecord;
-    const merged = setupRootfs(storeRoot, dir, rec);
+    const layout = new ContainerLayout(storeRoot, runRoot, id);
+    const rec = JSON.parse(fs.readFileSync(layout.record, 'utf8')) as ContainerRecord;
+    const merged = setupRootfs(storeRoot, layout, rec);
     const inbox = parentMessages();
     let ptyNumber = -1;
     if (rec.config.tty) {
@@ -251,6 +251,8 @@ export function initMain(storeRoot: string, id: string): never {
     dropCapabilities(DEFAULT_CAPS);
     prctl(PR.SET_NO_NEW_PRIVS, 1);
     switchUser(user);
+    // After the credential change (which clears it): the container dies with its trampoline, so never outlives its monitor.
+    prctl(PR.SET_PDEATHSIG, os.constants.signals.SIGKILL);
     try {
       execve(file, argv, env);
     } catch (err) {

@@ -1,15 +1,106 @@
-/** docker's inspect JSON for containers and images (the fields scripts use). */
+/**
+ * docker's inspect documents for containers, images and networks, built
+ * from the records the store keeps (nothing here writes). Field names and
+ * nesting follow docker's API types so `--format` templates and JSON
+ * readers written for docker work; values tspod does not track are left
+ * out or given docker's empty value.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Container } from './lifecycle.ts';
 import type { ImageRecord } from '../storage/images.ts';
+import type { Store } from '../storage/store.ts';
 import { parseRestartPolicy } from '../monitor/restart.ts';
 import { logFile } from '../monitor/state.ts';
 import { dockerPortMap } from '../slirp/ports.ts';
+import { SLIRP } from '../slirp/usermode.ts';
+import { endpointsOn, listNetworks, type NetworkRecord } from '../slirp/networks.ts';
 
-export function inspectContainer(c: Container): Record<string, unknown> {
+export interface InspectOptions {
+  /** Compute SizeRw and SizeRootFs (walks the container's upper directory). */
+  size?: boolean;
+}
+
+/** Bytes under `dir`, as far as this user can read (an upper dir may hold unreadable subuid-owned dirs). */
+export function diskUsage(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    let names: fs.Dirent[];
+    try { names = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of names) {
+      const p = path.join(d, e.name);
+      try {
+        const st = fs.lstatSync(p);
+        if (st.isDirectory()) walk(p);
+        else total += st.size;
+      } catch { /* gone or unreadable */ }
+    }
+  };
+  walk(dir);
+  return total;
+}
+
+function imageConfigOf(store: Store, imageId: string): Record<string, any> {
+  try { return store.imageConfig({ id: imageId } as ImageRecord); } catch { return {}; }
+}
+
+function prefixLen(subnet: string): number {
+  return Number(subnet.split('/')[1] ?? 0);
+}
+
+function endpoint(ip: string, gateway: string, bits: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: gateway, IPAddress: ip,
+    IPPrefixLen: bits, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null, ...extra,
+  };
+}
+
+function networkSettings(store: Store, c: Container): Record<string, unknown> {
+  const { rec, state } = c;
+  const mode = rec.hostConfig.networkMode;
+  const active = state.status === 'running' || state.status === 'paused';
+  const networks: Record<string, unknown> = {};
+  const joined = Object.entries(rec.hostConfig.networks ?? {});
+  if (joined.length) {
+    const records = new Map(listNetworks(store.root).map((n) => [n.name, n]));
+    for (const [name, ep] of joined) {
+      const n = records.get(name);
+      networks[name] = endpoint(ep.ip, n?.gateway ?? '', n ? prefixLen(n.subnet) : 0, {
+        Aliases: ep.aliases.length ? ep.aliases : null, NetworkID: n?.id ?? '',
+        DNSNames: [rec.name, ...ep.aliases, rec.id.slice(0, 12)],
+      });
+    }
+  } else if (mode === 'slirp4netns') {
+    networks[mode] = endpoint(SLIRP.address, SLIRP.gateway, 24);
+  } else if (!mode.startsWith('container:')) {
+    networks[mode] = endpoint('', '', 0);
+  }
+  const primary = (networks[joined[0]?.[0] ?? mode] ?? {}) as Record<string, unknown>;
+  return {
+    SandboxID: '', SandboxKey: '',
+    Ports: active ? dockerPortMap(rec.hostConfig.portBindings ?? []) : {},
+    IPAddress: primary.IPAddress ?? '', IPPrefixLen: primary.IPPrefixLen ?? 0, Gateway: primary.Gateway ?? '', MacAddress: '',
+    GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPv6Gateway: '', EndpointID: '',
+    Networks: networks,
+  };
+}
+
+export function inspectContainer(store: Store, c: Container, opts: InspectOptions = {}): Record<string, unknown> {
   const { rec, state } = c;
   const argv = [...rec.config.entrypoint, ...rec.config.cmd];
   const policy = parseRestartPolicy(rec.hostConfig.restartPolicy ?? 'no');
   const ports = rec.hostConfig.portBindings ?? [];
+  const image = imageConfigOf(store, rec.imageId).config ?? {};
+  const exposed: Record<string, object> = { ...(image.ExposedPorts ?? {}) };
+  for (const b of ports) exposed[`${b.containerPort}/${b.protocol}`] = {};
+  const anonymous = (name?: string) => Boolean(name && name.startsWith(rec.id.slice(0, 12)) && name.endsWith('anon'));
+  const binds = rec.hostConfig.mounts.filter((m) => !anonymous(m.name)).map((m) => `${m.name ?? m.source}:${m.destination}${m.readOnly ? ':ro' : ''}`);
+  const volumes = Object.fromEntries(rec.hostConfig.mounts.filter((m) => anonymous(m.name)).map((m) => [m.destination, {}]));
+  const sizes = opts.size ? (() => {
+    const rw = diskUsage(path.join(c.dir, 'upper'));
+    const img = store.images().find((i) => i.id === rec.imageId);
+    return { SizeRw: rw, SizeRootFs: rw + (img?.size ?? 0) };
+  })() : {};
   return {
     Id: rec.id,
     Created: rec.created,
@@ -29,61 +120,116 @@ export function inspectContainer(c: Container): Record<string, unknown> {
       FinishedAt: state.finishedAt,
     },
     Image: rec.imageId,
-    ResolvConfPath: `${c.dir}/resolv.conf`,
-    HostnamePath: `${c.dir}/hostname`,
-    HostsPath: `${c.dir}/hosts`,
+    ResolvConfPath: path.join(c.dir, 'resolv.conf'),
+    HostnamePath: path.join(c.dir, 'hostname'),
+    HostsPath: path.join(c.dir, 'hosts'),
     LogPath: logFile(c.dir),
     Name: `/${rec.name}`,
     RestartCount: state.restartCount,
     Driver: 'overlay',
     Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
     HostConfig: {
-      Binds: rec.hostConfig.mounts.map((m) => `${m.name ?? m.source}:${m.destination}${m.readOnly ? ':ro' : ''}`),
+      Binds: binds.length ? binds : null,
       NetworkMode: rec.hostConfig.networkMode,
       PortBindings: dockerPortMap(ports),
-      Dns: rec.hostConfig.dns ?? [],
-      DnsSearch: rec.hostConfig.dnsSearch ?? [],
-      ExtraHosts: rec.hostConfig.extraHosts ?? [],
-      Links: rec.hostConfig.links ?? null,
       RestartPolicy: { Name: policy.name, MaximumRetryCount: policy.name === 'on-failure' ? policy.maxRetries : 0 },
       AutoRemove: rec.hostConfig.autoRemove,
+      Dns: rec.hostConfig.dns ?? [],
+      DnsSearch: rec.hostConfig.dnsSearch ?? [],
+      ExtraHosts: rec.hostConfig.extraHosts?.length ? rec.hostConfig.extraHosts : null,
+      Links: rec.hostConfig.links?.length
+        ? rec.hostConfig.links.map((l) => { const [name, alias = name] = l.split(':'); return `/${name}:/${rec.name}/${alias}`; }) : null,
       ReadonlyRootfs: rec.hostConfig.readOnly,
     },
-    NetworkSettings: {
-      Ports: state.status === 'running' || state.status === 'paused' ? dockerPortMap(ports) : {},
+    GraphDriver: {
+      Name: 'overlay',
+      Data: {
+        LowerDir: [...rec.layers].reverse().map((l) => store.layerDiff(l)).join(':'),
+        MergedDir: path.join(c.dir, 'merged'),
+        UpperDir: path.join(c.dir, 'upper'),
+        WorkDir: path.join(c.dir, 'work'),
+      },
     },
+    ...sizes,
     Mounts: rec.hostConfig.mounts.map((m) => ({
       Type: m.type, ...(m.name ? { Name: m.name } : {}), Source: m.source, Destination: m.destination,
-      Mode: m.readOnly ? 'ro' : '', RW: !m.readOnly, Propagation: 'rprivate',
+      ...(m.type === 'volume' ? { Driver: 'local' } : {}), Mode: m.readOnly ? 'ro' : '', RW: !m.readOnly,
+      Propagation: m.type === 'bind' ? 'rprivate' : '',
     })),
     Config: {
       Hostname: rec.config.hostname,
+      Domainname: '',
       User: rec.config.user,
       AttachStdin: rec.config.openStdin,
+      AttachStdout: false,
+      AttachStderr: false,
+      ...(Object.keys(exposed).length ? { ExposedPorts: exposed } : {}),
       Tty: rec.config.tty,
       OpenStdin: rec.config.openStdin,
+      StdinOnce: false,
       Env: rec.config.env,
-      Cmd: rec.config.cmd,
+      Cmd: rec.config.cmd.length ? rec.config.cmd : null,
+      ...(image.Healthcheck ? { Healthcheck: image.Healthcheck } : {}),
       Image: rec.image,
+      Volumes: Object.keys({ ...(image.Volumes ?? {}), ...volumes }).length ? { ...(image.Volumes ?? {}), ...volumes } : null,
       WorkingDir: rec.config.workingDir,
       Entrypoint: rec.config.entrypoint.length ? rec.config.entrypoint : null,
-      Labels: rec.config.labels,
+      OnBuild: null,
+      Labels: rec.config.labels ?? {},
       ...(rec.config.stopSignal ? { StopSignal: rec.config.stopSignal } : {}),
     },
+    NetworkSettings: networkSettings(store, c),
   };
 }
 
-export function inspectImage(img: ImageRecord, config: Record<string, any>): Record<string, unknown> {
+export function inspectImage(store: Store, img: ImageRecord): Record<string, unknown> {
+  const config = imageConfigOf(store, img.id);
+  const c = config.config ?? {};
+  const layers = [...img.layers].reverse().map((l) => store.layerDiff(l));
   return {
     Id: img.id,
     RepoTags: img.repoTags,
     RepoDigests: img.repoDigests,
+    Parent: '',
+    Comment: config.comment ?? '',
     Created: img.created,
-    Size: img.size,
-    Architecture: config.architecture,
-    Os: config.os,
+    DockerVersion: config.docker_version ?? '',
+    Author: config.author ?? '',
+    Config: {
+      Hostname: '', Domainname: '', User: c.User ?? '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
+      ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
+      Tty: false, OpenStdin: false, StdinOnce: false, Env: c.Env ?? null, Cmd: c.Cmd ?? null,
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
+      Image: '', Volumes: c.Volumes ?? null, WorkingDir: c.WorkingDir ?? '', Entrypoint: c.Entrypoint ?? null,
+      OnBuild: c.OnBuild ?? null, Labels: c.Labels ?? {},
+      ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+    },
+    Architecture: config.architecture ?? '',
     ...(config.variant ? { Variant: config.variant } : {}),
-    Config: config.config ?? {},
+    Os: config.os ?? '',
+    Size: img.size,
+    GraphDriver: {
+      Name: 'overlay',
+      Data: layers.length > 1 ? { LowerDir: layers.slice(1).join(':'), UpperDir: layers[0] } : { UpperDir: layers[0] ?? '' },
+    },
     RootFS: { Type: 'layers', Layers: img.layers },
+    Metadata: { LastTagTime: img.stored },
+  };
+}
+
+export function inspectNetwork(store: Store, n: NetworkRecord): Record<string, unknown> {
+  const bits = n.subnet.split('/')[1];
+  const containers = Object.fromEntries(endpointsOn(store.containers(), n.name).map(({ rec, endpoint: ep }) => [rec.id, {
+    Name: rec.name, EndpointID: '', MacAddress: '', IPv4Address: `${ep.ip}/${bits}`, IPv6Address: '',
+  }]));
+  return {
+    Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+    Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
+    Containers: containers, Options: {}, Labels: n.labels ?? {},
   };
 }

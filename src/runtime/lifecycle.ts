@@ -9,30 +9,36 @@ import type { Duplex } from 'node:stream';
 import { start as spawnProcess } from '../sys/spawn.ts';
 import { selfArgv, monitorArgv } from '../sys/self.ts';
 import { checkHostPorts } from '../slirp/allocate.ts';
-import { socketPath } from '../monitor/paths.ts';
-import { observedState, isActive, stopMarker, pausedMarker, type ContainerState } from '../monitor/state.ts';
-import { alive } from '../sys/proc.ts';
+import { observedState, isActive, containerPids as pidsOf, mark, type ContainerState } from '../monitor/state.ts';
+import type { ContainerLayout } from '../storage/layout.ts';
 import type { MonitorEvent } from '../monitor/monitor.ts';
 import { connectMonitor, relay, type AttachOptions, type AttachResult } from './attach-client.ts';
 import { findContainer, type ContainerRecord } from '../storage/containers.ts';
+import { stoppedParentsOutside } from '../sys/proc.ts';
 import type { Store } from '../storage/store.ts';
 import { TspodError, type ErrorCode } from '../errors.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface Container { rec: ContainerRecord; state: ContainerState; dir: string }
+/** A container as commands see it: its record, its observed state, its paths (`dir` is the data dir). */
+export interface Container { rec: ContainerRecord; state: ContainerState; layout: ContainerLayout; dir: string }
 
-export function lookup(store: Store, query: string): Container {
-  const rec = findContainer(store.containers(), query);
-  const dir = store.containerDir(rec.id);
-  return { rec, state: observedState(dir), dir };
+function observe(store: Store, rec: ContainerRecord): Container {
+  const layout = store.layout(rec.id);
+  const state = observedState(layout);
+  return { rec, layout, dir: layout.dir, state: rec.damaged ? { ...state, status: 'unknown', pid: 0, error: rec.damaged } : state };
+}
+
+/** The container a user named; one with a damaged record only for `rm` and listings. */
+export function lookup(store: Store, query: string, opts: { damagedOk?: boolean } = {}): Container {
+  const c = observe(store, findContainer(store.containers(), query));
+  if (c.rec.damaged && !opts.damagedOk) throw new TspodError('ERR_TSPOD_DAMAGED_RECORD', `container ${c.rec.id.slice(0, 12)} is damaged (${c.rec.damaged}): remove it with \`rm -f\``);
+  if (c.state.status === 'unknown' && !opts.damagedOk) throw new TspodError('ERR_TSPOD_DAMAGED_RECORD', `container ${c.rec.name} is damaged (${c.state.error}): remove it with \`rm -f\``);
+  return c;
 }
 
 export function listContainers(store: Store): Container[] {
-  return store.containers().map((rec) => {
-    const dir = store.containerDir(rec.id);
-    return { rec, state: observedState(dir), dir };
-  });
+  return store.containers().map((rec) => observe(store, rec));
 }
 
 export interface StartOptions {
@@ -90,8 +96,7 @@ export function spawnMonitor(store: Store, id?: string): PendingMonitor {
  * found...) is thrown with its exit status.
  */
 export async function startContainer(store: Store, rec: ContainerRecord, opts: StartOptions = {}, pending?: PendingMonitor): Promise<StartResult> {
-  const dir = store.containerDir(rec.id);
-  const current = observedState(dir);
+  const current = observedState(store.layout(rec.id));
   if (isActive(current)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${rec.name} is already running`);
   // A taken port is a clear error here, before anything starts.
   if (rec.hostConfig.portBindings?.length) await checkHostPorts(rec.hostConfig.portBindings);
@@ -102,7 +107,7 @@ export async function startContainer(store: Store, rec: ContainerRecord, opts: S
     if (first?.type === 'error') throw new TspodError(first.code as ErrorCode, first.message, { exitCode: first.exit });
     if (first?.type !== 'listening') throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `starting the monitor of ${rec.name} failed`);
     let sock;
-    if (opts.attach) sock = await connectMonitor(socketPath(store.paths.run, rec.id));
+    if (opts.attach) sock = await connectMonitor(store.layout(rec.id).socket);
     const out = opts.attach?.io.stdout;
     monitor.send({ type: 'start', rows: out?.rows, cols: out?.columns });
     const started = await monitor.next();
@@ -124,9 +129,9 @@ export async function startContainer(store: Store, rec: ContainerRecord, opts: S
 
 /** Attaches to a running container. */
 export async function attachContainer(store: Store, c: Container, opts: AttachOptions): Promise<AttachResult> {
-  if (!isActive(c.state)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `you cannot attach to a stopped container, start it first`);
-  const sock = await connectMonitor(socketPath(store.paths.run, c.rec.id));
-  return relay(sock, { ...opts, proxySignalsTo: () => observedState(c.dir).pid });
+  if (!isActive(c.state)) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `you cannot attach to a stopped container, start it first`);
+  const sock = await connectMonitor(c.layout.socket);
+  return relay(sock, { ...opts, proxySignalsTo: () => observedState(c.layout).pid });
 }
 
 /** Resolves once the container is no longer active (and its monitor is gone); returns the exit code. */
@@ -134,10 +139,10 @@ export async function waitContainer(c: Container, timeoutMs = Infinity): Promise
   const deadline = Date.now() + timeoutMs;
   let delay = 10;
   for (;;) {
-    const s = observedState(c.dir);
-    if (!isActive(s) && !alive(s.monitorPid)) return s.exitCode;
+    const s = observedState(c.layout);
+    if (!isActive(s) && !s.monitorPid) return s.exitCode;
     if (!fs.existsSync(c.dir)) return s.exitCode;
-    if (Date.now() > deadline) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} did not stop in time`);
+    if (Date.now() > deadline) throw new TspodError('ERR_TSPOD_TIMEOUT', `container ${c.rec.name} did not stop in time`);
     await sleep(delay);
     delay = Math.min(delay * 2, 100);
   }
@@ -146,13 +151,18 @@ export async function waitContainer(c: Container, timeoutMs = Infinity): Promise
 export function signalNumber(sig: string): number {
   const name = /^\d+$/.test(sig) ? undefined : (sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`);
   const n = name ? (os.constants.signals as Record<string, number>)[name] : Number(sig);
-  if (!n || n < 1 || n > 64) throw new TspodError('ERR_TSPOD_USAGE', `invalid signal \`${sig}\``);
+  if (!n || n < 1 || n > 64) throw new TspodError('ERR_TSPOD_USAGE', `invalid signal: ${sig}`);
   return n;
 }
 
-/** Sends a signal to the container's pid 1 (paused containers are continued first for KILL/TERM delivery). */
+/**
+ * Sends a signal to the container's pid 1, as docker does: a paused
+ * container gets it too (SIGKILL ends it at once; others are delivered when
+ * it is unpaused).
+ */
 export function killContainer(c: Container, signal: number): void {
-  if (!isActive(c.state) || !c.state.pid) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
+  if (!isActive(c.state) || !c.state.pid) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `container ${c.rec.name} is not running`);
+  if (signal === os.constants.signals.SIGKILL) mark(c.layout.stopRequested);
   process.kill(c.state.pid, signal);
 }
 
@@ -161,49 +171,48 @@ export function killContainer(c: Container, signal: number): void {
  * after `timeoutSec`. The monitor is told not to restart.
  */
 export async function stopContainer(c: Container, timeoutSec: number, signal?: string): Promise<void> {
-  fs.writeFileSync(stopMarker(c.dir), '');
+  mark(c.layout.stopRequested);
   if (!isActive(c.state)) return;
-  if (c.state.status === 'paused') await resumeProcesses(c);
+  if (c.state.status === 'paused') resumeProcesses(c);
   if (c.state.pid) {
     try { process.kill(c.state.pid, signalNumber(signal ?? c.rec.config.stopSignal ?? 'SIGTERM')); } catch { /* already gone */ }
   }
   try {
     await waitContainer(c, timeoutSec * 1000);
   } catch {
-    const s = observedState(c.dir);
+    const s = observedState(c.layout);
     if (s.pid) try { process.kill(s.pid, 9); } catch { /* gone */ }
     await waitContainer(c, 10_000);
   }
 }
 
-/** Host pids of every process in the container (its pid namespace). */
+/** Host pids of every process in the container (its verified pid namespace; never tspod's own). */
 export function containerPids(c: Container): number[] {
-  if (!c.state.pid) return [];
-  let ns: string;
-  try { ns = fs.readlinkSync(`/proc/${c.state.pid}/ns/pid`); } catch { return []; }
-  const out: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try { if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === ns) out.push(Number(entry)); } catch { /* gone or not ours */ }
-  }
-  return out.sort((a, b) => a - b);
+  return pidsOf(c.state);
 }
 
-async function resumeProcesses(c: Container): Promise<void> {
-  for (const pid of containerPids(c)) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
-  fs.rmSync(pausedMarker(c.dir), { force: true });
+/**
+ * Continues every process of the container, and the stopped helpers outside
+ * it whose child is inside (an `exec`'s nsenter stops itself when its child
+ * is stopped, and would otherwise stay stopped after unpause).
+ */
+export function resumeProcesses(c: Container): void {
+  const pids = containerPids(c);
+  const helpers = stoppedParentsOutside(pids, c.state.pidNs);
+  for (const pid of [...pids, ...helpers]) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+  fs.rmSync(c.layout.paused, { force: true });
 }
 
 /** pause/unpause without a delegated freezer: SIGSTOP/SIGCONT every process of the container. */
 export async function pauseContainer(c: Container, pause: boolean): Promise<void> {
   if (pause) {
-    if (c.state.status === 'paused') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is already paused`);
-    if (c.state.status !== 'running') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
-    fs.writeFileSync(pausedMarker(c.dir), '');
+    if (c.state.status === 'paused') throw new TspodError('ERR_TSPOD_PAUSED', `container ${c.rec.name} is already paused`);
+    if (c.state.status !== 'running' || !c.state.pid) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `container ${c.rec.name} is not running`);
+    mark(c.layout.paused);
     for (const pid of containerPids(c)) try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ }
   } else {
-    if (c.state.status !== 'paused') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not paused`);
-    await resumeProcesses(c);
+    if (c.state.status !== 'paused') throw new TspodError('ERR_TSPOD_NOT_PAUSED', `container ${c.rec.name} is not paused`);
+    resumeProcesses(c);
   }
 }
 

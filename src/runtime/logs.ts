@@ -1,8 +1,7 @@
 /** Reading a container's log: --since/--until/--tail filters, and following while it runs. */
 import fs from 'node:fs';
 import { parseRecord, parseTimeArg, type LogRecord } from '../monitor/logfile.ts';
-import { logFile, observedState, isActive } from '../monitor/state.ts';
-import { alive } from '../sys/proc.ts';
+import { observedState, isActive } from '../monitor/state.ts';
 import type { Container } from './lifecycle.ts';
 import { TspodError } from '../errors.ts';
 
@@ -30,7 +29,7 @@ export async function* readLogs(c: Container, opts: LogOptions): AsyncGenerator<
   } catch (err) {
     throw new TspodError('ERR_TSPOD_USAGE', (err as Error).message);
   }
-  const file = logFile(c.dir);
+  const file = c.layout.log;
   let offset = 0;
   let pending = '';
   const readNew = (): LogRecord[] => {
@@ -56,8 +55,8 @@ export async function* readLogs(c: Container, opts: LogOptions): AsyncGenerator<
   yield* first;
   if (!opts.follow) return;
   for (;;) {
-    const s = observedState(c.dir);
-    const done = !isActive(s) && !alive(s.monitorPid);
+    const s = observedState(c.layout);
+    const done = !isActive(s) && !s.monitorPid;
     for (const r of readNew()) if (keep(r)) yield r;
     if (done || (until !== undefined && Date.now() > until)) return;
     await sleep(100);

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { removeTrees } from '../userns/trampoline.ts';
-import { isActive, stopMarker, observedState } from '../monitor/state.ts';
-import { alive } from '../sys/proc.ts';
+import { isActive, observedState, mark } from '../monitor/state.ts';
+import { stoppedParentsOutside } from '../sys/proc.ts';
 import { lookup, containerPids, type Container } from './lifecycle.ts';
 import type { Store } from '../storage/store.ts';
 import { refreshHosts } from '../slirp/hosts.ts';
@@ -19,32 +19,36 @@ export interface RemoveContainerReport { query: string; id: string }
 async function killUntilGone(c: Container, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
-    const state = observedState(c.dir);
-    if (!isActive(state) && !alive(state.monitorPid)) return;
-    for (const pid of [...containerPids({ ...c, state }), state.pid]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    const state = observedState(c.layout);
+    if (!isActive(state) && !state.monitorPid) return;
+    const pids = containerPids({ ...c, state });
+    for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    // An exec's nsenter stopped with a paused container would never see its child die.
+    for (const pid of stoppedParentsOutside(pids, state.pidNs)) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
     await new Promise((r) => setTimeout(r, delay));
   }
 }
 
 export async function removeContainer(store: Store, query: string, opts: { force: boolean; volumes: boolean }): Promise<RemoveContainerReport> {
   const c = await store.locked(() => {
-    const c = lookup(store, query);
+    const c = lookup(store, query, { damagedOk: true });
     if (isActive(c.state) && !opts.force) {
       throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING',
         `cannot remove container ${c.rec.id.slice(0, 12)}: container is ${c.state.status}: stop the container before removing or force remove`);
     }
     return c;
   });
-  if (isActive(c.state) || alive(c.state.monitorPid)) {
-    fs.writeFileSync(stopMarker(c.dir), '');
+  if (isActive(c.state) || c.state.monitorPid) {
+    mark(c.layout.stopRequested);
     await killUntilGone(c, 15_000);
   }
   await store.locked(() => {
     // Hide the record first so nobody finds a half-removed container; a monitor removing it (--rm) wins.
-    try { fs.renameSync(path.join(c.dir, 'container.json'), path.join(c.dir, 'container.json.removing')); } catch { /* gone */ }
+    try { fs.renameSync(c.layout.record, c.layout.removing); } catch { /* gone */ }
     refreshHosts(() => store.containers(), Object.keys(c.rec.hostConfig.networks ?? {}), (id) => store.containerDir(id));
   });
   const anonymous = opts.volumes ? c.rec.hostConfig.mounts.filter((m) => m.type === 'volume' && m.name?.endsWith('anon')) : [];
+  fs.rmSync(c.layout.runDir, { recursive: true, force: true });
   await removeTrees([c.dir, ...anonymous.map((m) => path.dirname(m.source))]);
   return { query, id: c.rec.id };
 }

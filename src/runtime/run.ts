@@ -4,7 +4,7 @@ import { createContainer, type CreateOptions } from './create.ts';
 import { startContainer, spawnMonitor } from './lifecycle.ts';
 import { removeContainer } from './remove.ts';
 import { refuseLimits } from '../cgroupv2/delegation.ts';
-import { readState } from '../monitor/state.ts';
+import { readPersistent } from '../monitor/state.ts';
 import type { AttachIo } from './attach-client.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
 import type { Store } from '../storage/store.ts';
@@ -59,7 +59,7 @@ export async function runContainer(req: RunRequest): Promise<RunResult> {
       monitor.release(); // if it never got the container (e.g. the port check failed), it exits
 
       // A --rm container that never ran (e.g. its port is taken) goes too.
-      if (rec.hostConfig.autoRemove && readState(req.store.containerDir(rec.id)).status === 'created') {
+      if (rec.hostConfig.autoRemove && readPersistent(req.store.layout(rec.id)).state.status === 'created') {
         await removeContainer(req.store, rec.id, { force: true, volumes: true }).catch(() => {});
       }
       throw err;

@@ -5,7 +5,7 @@ import { TspodError } from '../errors.ts';
 
 export function topContainer(c: Container, psArgs: string[]): { header: string; rows: string[] } {
   const pids = containerPids(c);
-  if (!pids.length) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
+  if (!pids.length) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `container ${c.rec.name} is not running`);
   const args = psArgs.length ? psArgs : ['-f'];
   const out = runSync(['ps', ...args, ...(psArgs.length ? [] : ['-p', pids.join(',')])]).stdout.trimEnd().split('\n');
   const header = out[0];

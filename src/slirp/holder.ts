@@ -9,14 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { enterNamespaces } from '../userns/trampoline.ts';
-import { readJson, writeJsonAtomic } from '../storage/atomic.ts';
-import { alive } from '../sys/proc.ts';
+import { readJson, writeJsonVolatile } from '../storage/atomic.ts';
+import { alive, procRef, sameProcess, type ProcRef } from '../sys/proc.ts';
 import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('net');
 
-interface HolderState { pid: number; userns: string }
+interface HolderState { pid: number; start: number; userns: string }
 
 const dirOf = (runRoot: string) => path.join(runRoot, 'netns');
 const userns = (pid: number) => { try { return fs.readlinkSync(`/proc/${pid}/ns/user`); } catch { return ''; } };
@@ -25,7 +25,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The holder's pid if it still lives (same process, same namespace). */
 export function currentHolder(runRoot: string): number | undefined {
   const s = readJson<HolderState | undefined>(path.join(dirOf(runRoot), 'holder.json'), undefined);
-  return s && alive(s.pid) && userns(s.pid) === s.userns ? s.pid : undefined;
+  const ref: ProcRef | undefined = s && { pid: s.pid, start: s.start };
+  return s && sameProcess(ref) && userns(s.pid) === s.userns ? s.pid : undefined;
 }
 
 /**
@@ -65,7 +66,9 @@ export async function ensureHolder(runRoot: string): Promise<number> {
     });
     channel.destroy();
     child.unref();
-    writeJsonAtomic(path.join(dir, 'holder.json'), { pid: child.pid!, userns: userns(child.pid!) } satisfies HolderState);
+    const ref = procRef(child.pid!);
+    if (!ref) throw new TspodError('ERR_TSPOD_NETWORK', 'starting the network host: it exited at once');
+    writeJsonVolatile(path.join(dir, 'holder.json'), { ...ref, userns: userns(child.pid!) } satisfies HolderState);
     debug('network host started as pid %d', child.pid);
     return child.pid!;
   });

@@ -59,7 +59,7 @@ export function joinNetworks(store: Store, rec: ContainerRecord, all: ContainerR
 
 /** Plugs a running container into a network it was just put on; a stopped one joins at its next start. */
 export async function plugIfRunning(store: Store, rec: ContainerRecord, network: NetworkRecord): Promise<void> {
-  const state = observedState(store.containerDir(rec.id));
+  const state = observedState(store.layout(rec.id));
   const holder = currentHolder(store.paths.run);
   if (state.status !== 'running' || !state.pid || !holder) return;
   await attachEndpoint({ holderPid: holder, containerId: rec.id, containerPid: state.pid, network, endpoint: rec.hostConfig.networks![network.name], ifname: ifnameFor(rec, network.name) });

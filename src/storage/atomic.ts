@@ -28,6 +28,21 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
+/**
+ * Temp file and rename, without fsync: for state that does not survive a
+ * reboot anyway (the run dir is tmpfs). Readers still never see half a file.
+ */
+export function writeJsonVolatile(file: string, value: unknown): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(value) + '\n', { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new TspodError('ERR_TSPOD_STORAGE', `writing \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+}
+
 /** Reads JSON, or returns fallback when the file does not exist. */
 export function readJson<T>(file: string, fallback: T): T {
   let text: string;

@@ -1,5 +1,6 @@
 /** Container records and how users name them (id, unique id prefix, name). */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { TspodError } from '../errors.ts';
 import type { PortBinding } from '../slirp/ports.ts';
 import type { Endpoint } from '../slirp/networks.ts';
@@ -15,6 +16,8 @@ export interface Mount {
 }
 
 export interface ContainerRecord {
+  /** Set (never stored) on the stand-in for a record that could not be read: why. */
+  damaged?: string;
   id: string;
   name: string;
   created: string;
@@ -56,6 +59,30 @@ export interface ContainerRecord {
     mounts: Mount[];
     /** no, always, unless-stopped, on-failure[:N]. */
     restartPolicy: string;
+  };
+}
+
+/** What is wrong with a parsed container.json, or undefined when it has the shape tspod relies on. */
+export function checkContainerRecord(rec: unknown, id: string): string | undefined {
+  const r = rec as Partial<ContainerRecord> | null;
+  if (!r || typeof r !== 'object' || Array.isArray(r)) return 'not a container record';
+  if (r.id !== id) return 'its id does not match its directory';
+  if (typeof r.name !== 'string' || typeof r.image !== 'string' || !Array.isArray(r.layers)) return 'name, image or layers missing';
+  const c = r.config;
+  if (!c || typeof c !== 'object' || !Array.isArray(c.entrypoint) || !Array.isArray(c.cmd) || !Array.isArray(c.env)) return 'config missing or mistyped';
+  const h = r.hostConfig;
+  if (!h || typeof h !== 'object' || !Array.isArray(h.mounts) || typeof h.networkMode !== 'string') return 'hostConfig missing or mistyped';
+  return undefined;
+}
+
+/** A stand-in for a damaged record: listed (status unknown) and removable, nothing else. */
+export function damagedRecord(id: string, why: string, file: string): ContainerRecord {
+  let created = new Date(0).toISOString();
+  try { created = fs.statSync(file).mtime.toISOString(); } catch { /* gone */ }
+  return {
+    damaged: why, id, name: id.slice(0, 12), created, image: '', imageId: '', layers: [],
+    config: { entrypoint: [], cmd: [], env: [], workingDir: '/', user: '', hostname: '', tty: false, openStdin: false, labels: {} },
+    hostConfig: { autoRemove: false, readOnly: false, networkMode: 'none', mounts: [], restartPolicy: 'no' },
   };
 }
 

@@ -2,8 +2,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TspodError } from '../errors.ts';
 
 export interface StorePaths {
+  /** Where the per-boot directory `run` sits when XDG_RUNTIME_DIR is unset: tspod makes it, private. */
+  runBase?: string;
   /** Images, layers, containers: $XDG_DATA_HOME/tspod. */
   root: string;
   /** Per-boot state: $XDG_RUNTIME_DIR/tspod, or a private dir under /tmp. */
@@ -33,11 +36,12 @@ export function defaultPaths(env: NodeJS.ProcessEnv = process.env, statfsType?: 
   const dataHome = env.XDG_DATA_HOME || path.join(home, '.local', 'share');
   const configHome = env.XDG_CONFIG_HOME || path.join(home, '.config');
   const uid = process.getuid?.() ?? 0;
-  const runtime = env.XDG_RUNTIME_DIR || path.join(os.tmpdir(), `tspod-run-${uid}`);
+  const runBase = env.XDG_RUNTIME_DIR ? undefined : path.join(os.tmpdir(), `tspod-run-${uid}`);
   const paths: StorePaths = {
     root: env.TSPOD_ROOT || path.join(dataHome, 'tspod'),
-    run: env.TSPOD_RUNROOT || path.join(runtime, 'tspod'),
+    run: env.TSPOD_RUNROOT || path.join(env.XDG_RUNTIME_DIR || runBase!, 'tspod'),
     configHome,
+    ...(env.TSPOD_RUNROOT ? {} : { runBase }),
   };
   // A home on NFS cannot hold overlay upper dirs: unless the user chose the place, use a local one.
   if (!env.TSPOD_ROOT && !env.XDG_DATA_HOME) {
@@ -45,4 +49,36 @@ export function defaultPaths(env: NodeJS.ProcessEnv = process.env, statfsType?: 
     if (filesystem) return { ...paths, root: path.join('/var/tmp', `tspod-${uid}`, 'storage'), relocatedFrom: { root: paths.root, filesystem } };
   }
   return paths;
+}
+
+function refuse(dir: string, why: string): never {
+  throw new TspodError('ERR_TSPOD_RUNTIME_DIR',
+    `runtime directory \`${dir}\` ${why}: it holds your containers' sockets and pids, so it must be yours alone; remove it or set XDG_RUNTIME_DIR to a private directory`);
+}
+
+/**
+ * Makes `dir` (mode 0700) unless it exists, then checks it is really the
+ * user's own: a directory, not a symlink, owned by the user, writable by
+ * nobody else (and, when `strict`, not even readable by anyone else).
+ */
+export function ensurePrivateDir(dir: string, strict: boolean, uid = process.getuid?.() ?? 0): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw new TspodError('ERR_TSPOD_RUNTIME_DIR', `creating runtime directory \`${dir}\`: ${code}`);
+  }
+  const st = fs.lstatSync(dir);
+  if (st.isSymbolicLink()) refuse(dir, 'is a symbolic link');
+  if (!st.isDirectory()) refuse(dir, 'is not a directory');
+  if (st.uid !== uid) refuse(dir, `is owned by uid ${st.uid}, not by you (uid ${uid})`);
+  const open = st.mode & (strict ? 0o077 : 0o022);
+  if (open) refuse(dir, `has mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')} (open to other users)`);
+}
+
+/** Verifies (and makes) the per-boot directories before any use. */
+export function ensureRunDirs(paths: StorePaths): void {
+  if (paths.runBase) ensurePrivateDir(paths.runBase, true);
+  else if (process.env.XDG_RUNTIME_DIR && !process.env.TSPOD_RUNROOT) ensurePrivateDir(process.env.XDG_RUNTIME_DIR, false);
+  ensurePrivateDir(paths.run, true);
 }

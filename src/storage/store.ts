@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { defaultPaths, type StorePaths } from './paths.ts';
+import { defaultPaths, ensureRunDirs, type StorePaths } from './paths.ts';
 import { readJson, writeJsonAtomic } from './atomic.ts';
 import { withLock } from './lock.ts';
 import { alive } from '../sys/proc.ts';
 import { TspodError } from '../errors.ts';
 import type { ImageRecord } from './images.ts';
-import type { ContainerRecord } from './containers.ts';
+import { checkContainerRecord, damagedRecord, type ContainerRecord } from './containers.ts';
+import { ContainerLayout, layerLink } from './layout.ts';
 
 export function hexOf(digest: string): string {
   const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
@@ -29,6 +30,7 @@ export class Store {
   constructor(paths: StorePaths = defaultPaths()) {
     this.paths = paths;
     this.root = paths.root;
+    ensureRunDirs(paths);
     for (const d of ['blobs/sha256', 'layers', 'l', 'containers', 'tmp', 'volumes']) {
       fs.mkdirSync(path.join(this.root, d), { recursive: true, mode: 0o700 });
     }
@@ -80,7 +82,8 @@ export class Store {
   }
   /** The short lowerdir name for a layer, relative to the store root. */
   layerLink(diffId: string): string {
-    return `l/${hexOf(diffId).slice(0, 16)}`;
+    hexOf(diffId);
+    return layerLink(diffId);
   }
   /**
    * Installs an unpacked, verified layer from a temp dir. Returns false when
@@ -123,7 +126,8 @@ export class Store {
       if (!pid || !alive(pid)) out.push(path.join(tmp, name));
     }
     for (const id of fs.readdirSync(path.join(this.root, 'containers'))) {
-      if (!fs.existsSync(path.join(this.containerDir(id), 'container.json'))) out.push(this.containerDir(id));
+      const layout = this.layout(id);
+      if (!fs.existsSync(layout.record)) out.push(layout.dir, layout.runDir);
     }
     return out;
   }
@@ -149,22 +153,38 @@ export class Store {
   }
 
   // ---- containers ----
-  containerDir(id: string): string {
-    return path.join(this.root, 'containers', id);
+  /** Every path of one container, persistent and per boot. */
+  layout(id: string): ContainerLayout {
+    return new ContainerLayout(this.root, this.paths.run, id);
   }
+  containerDir(id: string): string {
+    return this.layout(id).dir;
+  }
+  /**
+   * Every container record. Each is read on its own: a damaged one (cut
+   * short, wrong types) is listed as a stand-in carrying `damaged`, so it
+   * can be seen and removed while every other container works.
+   */
   containers(): ContainerRecord[] {
     const out: ContainerRecord[] = [];
     for (const id of fs.readdirSync(path.join(this.root, 'containers'))) {
-      const rec = readJson<ContainerRecord | undefined>(path.join(this.containerDir(id), 'container.json'), undefined);
-      if (rec) out.push(rec);
+      const file = this.layout(id).record;
+      let rec: unknown;
+      try {
+        rec = readJson<unknown>(file, undefined);
+      } catch (err) {
+        out.push(damagedRecord(id, (err as Error).message, file));
+        continue;
+      }
+      if (rec === undefined) continue; // being created or removed
+      const problem = checkContainerRecord(rec, id);
+      out.push(problem ? damagedRecord(id, `reading \`${file}\`: ${problem}`, file) : rec as ContainerRecord);
     }
     return out;
   }
-  container(id: string): ContainerRecord | undefined {
-    return readJson<ContainerRecord | undefined>(path.join(this.containerDir(id), 'container.json'), undefined);
-  }
   writeContainer(rec: ContainerRecord): void {
-    fs.mkdirSync(this.containerDir(rec.id), { recursive: true, mode: 0o700 });
-    writeJsonAtomic(path.join(this.containerDir(rec.id), 'container.json'), rec);
+    const layout = this.layout(rec.id);
+    fs.mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
+    writeJsonAtomic(layout.record, rec);
   }
 }

@@ -21,7 +21,7 @@ type Fn = (...args: any[]) => any;
 interface Libc {
   mount: Fn; umount2: Fn; syscall3: Fn; sethostname: Fn; prctl: Fn; setresuid: Fn; setresgid: Fn;
   setgroups: Fn; execve: Fn; fcntl: Fn; mknod: Fn; lsetxattr: Fn; ioctlInt: Fn; ioctlPtr: Fn; ioctlWinsize: Fn;
-  setsid: Fn; flock: Fn; signal: Fn; lgetxattr: Fn; dup2: Fn;
+  setsid: Fn; flock: Fn; signal: Fn; lgetxattr: Fn; dup2: Fn; pipe2: Fn;
 }
 
 let cached: Libc | undefined;
@@ -51,6 +51,7 @@ function lib(): Libc {
     signal: l.func('intptr_t signal(int sig, intptr_t handler)'),
     flock: l.func('int flock(int fd, int op)'),
     dup2: l.func('int dup2(int from, int to)'),
+    pipe2: l.func('int pipe2(_Out_ int *fds, int flags)'),
   };
   return cached;
 }
@@ -194,4 +195,16 @@ export function defaultSignals(signals: number[]): void {
 
 export function dup2(from: number, to: number): void {
   retry(() => lib().dup2(from, to), () => `dup2(${from}, ${to})`);
+}
+
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * A real pipe (not the Unix socketpair Node's 'pipe' stdio is): a process
+ * given one can open /dev/stdout. Both ends close-on-exec; [read, write].
+ */
+export function pipe2(): [number, number] {
+  const fds = new Int32Array([-1, -1]);
+  check(lib().pipe2(fds, O_CLOEXEC), () => 'creating a pipe');
+  return [fds[0], fds[1]];
 }

@@ -3,17 +3,19 @@ import { stopHolder } from '../slirp/holder.ts';
 import fs from 'node:fs';
 import { removeTrees } from '../userns/trampoline.ts';
 import { listContainers, containerPids } from '../runtime/lifecycle.ts';
-import { stopMarker } from '../monitor/state.ts';
+import { mark } from '../monitor/state.ts';
 import type { Store } from '../storage/store.ts';
 
 export async function resetStore(store: Store): Promise<void> {
   await store.locked(() => {
     for (const c of listContainers(store)) {
-      fs.writeFileSync(stopMarker(c.dir), '');
+      mark(c.layout.stopRequested);
+      // Only verified processes: pids come from observedState, checked against /proc.
       for (const pid of [...containerPids(c), c.state.monitorPid]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }
   });
   stopHolder(store.paths.run);
+  fs.rmSync(`${store.paths.run}/containers`, { recursive: true, force: true });
   await removeTrees(fs.readdirSync(store.root).filter((n) => n !== 'store.lock').map((n) => `${store.root}/${n}`));
   await removeTrees([store.root]);
 }

@@ -55,6 +55,8 @@ export interface EnterOptions {
   join?: { pid: number; net: boolean };
   /** In a session of its own, to outlive the caller. */
   detached?: boolean;
+  /** Killed (SIGKILL) when the calling process dies: a container never outlives its monitor. */
+  dieWithParent?: boolean;
 }
 
 export interface Entered {
@@ -110,7 +112,8 @@ export async function enterNamespaces(opts: EnterOptions): Promise<Entered> {
   const namespaces = opts.namespaces.filter((n) => !(join?.net && n === 'net'));
   const flags = [...(join ? [] : ['--user']), ...namespaces.map((n) => `--${n}`)];
   const stdio = [...opts.stdio.slice(0, 3), 'pipe'];
-  const child = start([...enter, 'unshare', ...flags, '--', 'sh', '-c', namespaces.includes('pid') ? FORK_AND_WAIT : WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv],
+  const pdeath = opts.dieWithParent ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
+  const child = start([...pdeath, ...enter, 'unshare', ...flags, '--', 'sh', '-c', namespaces.includes('pid') ? FORK_AND_WAIT : WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv],
     { stdio: stdio as StdioOptions, env: opts.env, detached: opts.detached });
   const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) =>
     reject(new TspodError('ERR_TSPOD_USERNS', `running \`unshare\`: ${err.code ?? err.message}`))));

@@ -93,13 +93,17 @@ export interface Result { status: number; stdout: string; stderr: string }
 
 export interface Env {
   /** Runs tspod with args as the test user; never throws on a non-zero exit. */
-  tspod(args: string[], opts?: { input?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Result>;
+  tspod(args: string[], opts?: { input?: string; env?: Record<string, string>; unset?: string[]; timeoutMs?: number }): Promise<Result>;
   /** argv that runs tspod as the test user (for tmux, spawn with a pty...). */
   argv(args: string[]): string[];
   /** argv that runs any command as the test user, with the same environment. */
   asUser(cmd: string[]): string[];
   /** The user's store root. */
   root: string;
+  /** The user's per-boot dir (tspod's runroot). */
+  run: string;
+  /** Environment variables the test user runs with. */
+  vars: Record<string, string>;
   /** A scratch dir the test user owns. */
   scratch: string;
   uid: number;
@@ -121,20 +125,22 @@ export function testEnv(opts: { solo?: boolean } = {}): Env {
     HOME: id.home, USER: id.name, LOGNAME: id.name, PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
     XDG_DATA_HOME: dirs.data, XDG_RUNTIME_DIR: dirs.run, XDG_CONFIG_HOME: dirs.config, LANG: 'C.UTF-8',
   };
-  const asUser = (cmd: string[], extra: Record<string, string> = {}) => {
-    const vars = Object.entries({ ...env, ...extra }).map(([k, v]) => `${k}=${v}`);
+  const asUser = (cmd: string[], extra: Record<string, string> = {}, unset: string[] = []) => {
+    const vars = Object.entries({ ...env, ...extra }).filter(([k]) => !unset.includes(k)).map(([k, v]) => `${k}=${v}`);
     const switchUser = process.getuid!() === 0 ? ['setpriv', '--reuid', String(id.uid), '--regid', String(id.gid), '--init-groups'] : [];
     return [...switchUser, 'env', '-i', ...vars, ...cmd];
   };
-  const argv = (args: string[], extra: Record<string, string> = {}) => asUser([...tspod, ...args], extra);
+  const argv = (args: string[], extra: Record<string, string> = {}, unset: string[] = []) => asUser([...tspod, ...args], extra, unset);
   return {
     root: path.join(dirs.data, 'tspod'),
+    run: path.join(dirs.run, 'tspod'),
+    vars: env,
     scratch: dirs.scratch,
     uid: id.uid,
     argv: (args) => argv(args),
     asUser: (cmd) => asUser(cmd),
     tspod(args, opts = {}) {
-      const a = argv(args, opts.env);
+      const a = argv(args, opts.env, opts.unset);
       return new Promise((resolve, reject) => {
         const child = spawn(a[0], a.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
         let stdout = '';

@@ -1,0 +1,60 @@
+/**
+ * Where everything of one container lives. Two places, as podman's root and
+ * runroot:
+ * - the data dir (`<root>/containers/<id>/`) keeps what must survive a
+ *   reboot: the record, the last exit status, the log, the rootfs layers and
+ *   the files bind-mounted over /etc;
+ * - the run dir (`<run>/containers/<id>/`, tmpfs, cleared on reboot) keeps
+ *   what describes live processes: their pids with start times, the stop and
+ *   pause markers; the attach socket sits in `<run>/s/` (sun_path is short).
+ * Every other module asks this one for a container's paths.
+ */
+import path from 'node:path';
+
+export class ContainerLayout {
+  readonly id: string;
+  /** The persistent directory. */
+  readonly dir: string;
+  /** The per-boot directory. */
+  readonly runDir: string;
+  private readonly runRoot: string;
+
+  constructor(storeRoot: string, runRoot: string, id: string) {
+    this.id = id;
+    this.dir = path.join(storeRoot, 'containers', id);
+    this.runRoot = runRoot;
+    this.runDir = path.join(runRoot, 'containers', id);
+  }
+
+  // ---- persistent ----
+  /** The container's record (ContainerRecord). */
+  get record(): string { return path.join(this.dir, 'container.json'); }
+  /** The record renamed while the container is being removed. */
+  get removing(): string { return path.join(this.dir, 'container.json.removing'); }
+  /** Status, exit code and times: what `ps -a` shows after a reboot. */
+  get state(): string { return path.join(this.dir, 'state.json'); }
+  /** k8s-file log. */
+  get log(): string { return path.join(this.dir, 'ctr.log'); }
+  /** A file bind-mounted over /etc/<name> in the container (hosts, hostname, resolv.conf). */
+  etc(name: 'hosts' | 'hostname' | 'resolv.conf'): string { return path.join(this.dir, name); }
+  get merged(): string { return path.join(this.dir, 'merged'); }
+  get upper(): string { return path.join(this.dir, 'upper'); }
+  get work(): string { return path.join(this.dir, 'work'); }
+  /** An empty lower dir, for an image without layers. */
+  get emptyLower(): string { return path.join(this.dir, 'empty'); }
+
+  // ---- per boot ----
+  /** Pids (with start times) of the monitor and the container's pid 1. */
+  get live(): string { return path.join(this.runDir, 'live.json'); }
+  /** Left by stop/rm/kill: the monitor does not restart the container. */
+  get stopRequested(): string { return path.join(this.runDir, 'stop-requested'); }
+  /** Present while the container is paused. */
+  get paused(): string { return path.join(this.runDir, 'paused'); }
+  /** The monitor's attach socket. */
+  get socket(): string { return path.join(this.runRoot, 's', `${this.id.slice(0, 16)}.sock`); }
+}
+
+/** The lowerdir name of an image layer, relative to the store root (kept short: mount options hold one page). */
+export function layerLink(diffId: string): string {
+  return `l/${diffId.replace(/^sha256:/, '').slice(0, 16)}`;
+}
