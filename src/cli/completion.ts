@@ -97,6 +97,7 @@ const FISH = String.raw`# fish completion for tspod.
 function __tspod_complete
     set -l tokens (commandline -opc)
     set -l cur (commandline -ct)
+    type -q -- $tokens[1]; or return
     set -l out ($tokens[1] __complete $tokens[2..-1] "$cur" 2>/dev/null)
     test (count $out) -gt 0; or return
     set -l directive $out[-1]
