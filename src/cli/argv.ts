@@ -90,17 +90,7 @@ function flagTitle(f: FlagSpec): string {
   return [short, long].filter(Boolean).join(', ');
 }
 
-/** The verb's flags by name, and its canonical spelling for clipanion (the longest name). */
-interface FlagTable {
-  byName: Map<string, FlagSpec>;
-}
-
-function tableOf(spec: VerbSpec): FlagTable {
-  const byName = new Map<string, FlagSpec>();
-  for (const f of spec.flags) for (const n of f.names) byName.set(n, f);
-  return { byName };
-}
-
+/** The spelling handed to clipanion: any name works, the longest reads best in debug logs. */
 function canonical(f: FlagSpec): string {
   return f.names.reduce((a, b) => (b.length > a.length ? b : a), '');
 }
@@ -136,7 +126,7 @@ export function normalize(words: string[], specs: VerbSpec[]): Parsed {
     throw new FlagError(`unknown command "${words[0]}" for "tspod"`, []);
   }
   const { spec, path } = hit;
-  const table = tableOf(spec);
+  const byName = new Map(spec.flags.flatMap((f) => f.names.map((n) => [n, f] as const)));
   const commandAfter = spec.meta.commandAfter === true;
   const flags: string[] = [];
   const booleans = new Map<FlagSpec, boolean>();
@@ -166,10 +156,10 @@ export function normalize(words: string[], specs: VerbSpec[]): Parsed {
       const eq = arg.indexOf('=');
       const name = eq > 0 ? arg.slice(0, eq) : arg;
       if (name === '--' || name.startsWith('---') || eq === 2) throw new FlagError(`bad flag syntax: ${arg}`, path);
-      let f = table.byName.get(name);
+      let f = byName.get(name);
       let negate = false;
       if (!f && name.startsWith('--no-')) {
-        const positive = table.byName.get(`--${name.slice(5)}`);
+        const positive = byName.get(`--${name.slice(5)}`);
         if (positive && positive.arity === 0) { f = positive; negate = true; }
       }
       if (!f) {
@@ -193,7 +183,7 @@ export function normalize(words: string[], specs: VerbSpec[]): Parsed {
     let shorts = arg.slice(1);
     while (shorts.length) {
       const c = shorts[0];
-      const f = table.byName.get(`-${c}`);
+      const f = byName.get(`-${c}`);
       if (!f) {
         if (c === 'h') return { kind: 'help', path };
         throw new FlagError(`unknown shorthand flag: '${c}' in ${arg}`, path);

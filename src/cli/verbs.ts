@@ -92,5 +92,5 @@ export const FLAG_TYPES: Record<string, string> = {
   '--opt': 'map', '--filter': 'filter', '--memory': 'bytes', '--memory-swap': 'bytes', '--memory-reservation': 'bytes',
   '--shm-size': 'bytes', '--time': 'int', '--last': 'int', '--pids-limit': 'int', '--stop-timeout': 'int',
   '--cpu-shares': 'int', '--cpus': 'decimal', '--health-interval': 'duration', '--health-timeout': 'duration',
-  '--health-start-period': 'duration', '--subnet': 'strings', '--gateway': 'strings',
+  '--health-start-period': 'duration',
 };

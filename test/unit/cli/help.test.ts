@@ -42,3 +42,23 @@ test('tspod --help groups the verbs as docker does', () => {
   assert.match(group, /Usage: {2}tspod network COMMAND/);
   assert.match(group, /\n {2}create +Create a network/);
 });
+
+test('a flag shows a repeatable type (list, filter, map, strings) exactly when it repeats', async () => {
+  const { Cli } = await import('clipanion');
+  const { placeholder } = await import('../../../src/cli/help.ts');
+  const classes = await commandsFor(undefined);
+  for (const cls of classes) {
+    const cli = new Cli({ binaryName: 'tspod' });
+    cli.register(cls);
+    const spec = specsOf([cls])[0];
+    const needed = (spec.clipanionUsage.match(/<[^>]+>/g) ?? []).length;
+    for (const f of spec.flags.filter((x) => x.arity === 1)) {
+      const name = f.names.at(-1)!;
+      const argv = [...spec.paths[0], `${name}=7`, `${name}=8`, '--', ...Array.from({ length: needed }, (_, i) => `arg${i}`)];
+      const cmd = cli.process(argv) as unknown as Record<string, unknown>;
+      const repeats = Object.values(cmd).some((v) => Array.isArray(v) && v.length === 2 && String(v[0]) === '7');
+      const type = placeholder(f)!;
+      assert.equal(['list', 'filter', 'map', 'strings'].includes(type), repeats, `${spec.paths[0].join(' ')} ${name} shows \`${type}\``);
+    }
+  }
+});
