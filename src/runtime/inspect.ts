@@ -11,7 +11,6 @@ import type { Container } from './lifecycle.ts';
 import type { ImageRecord } from '../storage/images.ts';
 import type { Store } from '../storage/store.ts';
 import { parseRestartPolicy } from '../monitor/restart.ts';
-import { logFile } from '../monitor/state.ts';
 import { dockerPortMap } from '../slirp/ports.ts';
 import { SLIRP } from '../slirp/usermode.ts';
 import { endpointsOn, listNetworks, type NetworkRecord } from '../slirp/networks.ts';
@@ -97,7 +96,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
   const binds = rec.hostConfig.mounts.filter((m) => !anonymous(m.name)).map((m) => `${m.name ?? m.source}:${m.destination}${m.readOnly ? ':ro' : ''}`);
   const volumes = Object.fromEntries(rec.hostConfig.mounts.filter((m) => anonymous(m.name)).map((m) => [m.destination, {}]));
   const sizes = opts.size ? (() => {
-    const rw = diskUsage(path.join(c.dir, 'upper'));
+    const rw = diskUsage(c.layout.upper);
     const img = store.images().find((i) => i.id === rec.imageId);
     return { SizeRw: rw, SizeRootFs: rw + (img?.size ?? 0) };
   })() : {};
@@ -112,7 +111,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       Paused: state.status === 'paused',
       Restarting: state.status === 'restarting',
       OOMKilled: false,
-      Dead: state.status === 'dead',
+      Dead: false,
       Pid: state.pid,
       ExitCode: state.exitCode,
       Error: state.error,
@@ -120,10 +119,10 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       FinishedAt: state.finishedAt,
     },
     Image: rec.imageId,
-    ResolvConfPath: path.join(c.dir, 'resolv.conf'),
-    HostnamePath: path.join(c.dir, 'hostname'),
-    HostsPath: path.join(c.dir, 'hosts'),
-    LogPath: logFile(c.dir),
+    ResolvConfPath: c.layout.etc('resolv.conf'),
+    HostnamePath: c.layout.etc('hostname'),
+    HostsPath: c.layout.etc('hosts'),
+    LogPath: c.layout.log,
     Name: `/${rec.name}`,
     RestartCount: state.restartCount,
     Driver: 'overlay',
@@ -149,9 +148,9 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       Name: 'overlay',
       Data: {
         LowerDir: [...rec.layers].reverse().map((l) => store.layerDiff(l)).join(':'),
-        MergedDir: path.join(c.dir, 'merged'),
-        UpperDir: path.join(c.dir, 'upper'),
-        WorkDir: path.join(c.dir, 'work'),
+        MergedDir: c.layout.merged,
+        UpperDir: c.layout.upper,
+        WorkDir: c.layout.work,
       },
     },
     ...sizes,

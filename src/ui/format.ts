@@ -39,3 +39,10 @@ export function humanDuration(ms: number): string {
   if (h < 24 * 730) return `${Math.floor(h / 24 / 30)} months`;
   return `${Math.floor(h / 24 / 365)} years`;
 }
+
+/** Go's time.Time.String() in UTC, as docker prints CreatedAt: "2024-05-01 10:20:30 +0000 UTC". */
+export function goTime(iso: string): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  return `${t.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+}

@@ -1,95 +1,97 @@
 /**
- * The subset of Go templates docker users write in --format: `{{.Field.Sub}}`,
- * `{{json .X}}`, `{{index .Map "key"}}`, `{{upper .X}}`, `{{lower .X}}`,
- * `{{join .List ","}}`, a `table` prefix (header from the field names) and the
- * `\t` / `\n` escapes.
+ * `--format` for every command: Go's text/template language (src/ui/template/)
+ * with docker's functions, its `table` directive and `json` shorthand.
+ *
+ * - `table FORMAT` prints a header row first and aligns the `\t`-separated
+ *   cells as docker's tabwriter does; the header is the same template run
+ *   over column titles (a caller's map, e.g. ID → "CONTAINER ID", else the
+ *   field name split at case changes and upper-cased), with docker's string
+ *   functions leaving the titles as they are.
+ * - `table` alone is the command's default table; `json` is `{{json .}}`
+ *   (one JSON object per line for lists).
+ * - List commands turn the two-character escapes `\t` and `\n` into a tab
+ *   and a newline, as docker does (inspect-like commands do not).
+ * - Objects are Go maps: a missing key prints `<no value>`, as a missing map
+ *   key does in Go (docker errors only for its typed structs); a field of a
+ *   string or a list is an error. An integral number is an int, any other a
+ *   float64. Errors read `template: ...` and are usage errors (exit 125);
+ *   the template is parsed when compiled, before any work.
  */
-import { TspodError } from '../errors.ts';
+import { parse, type Tree } from './template/parse.ts';
+import { execute } from './template/exec.ts';
+import { BUILTINS, HEADER_FUNCS } from './template/funcs.ts';
+import { tabwrite } from './tabwriter.ts';
 
-type Token = { text: string } | { action: string };
+export { goString } from './template/gofmt.ts';
 
-function lex(format: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < format.length) {
-    const open = format.indexOf('{{', i);
-    if (open < 0) { out.push({ text: format.slice(i) }); break; }
-    if (open > i) out.push({ text: format.slice(i, open) });
-    const close = format.indexOf('}}', open);
-    if (close < 0) throw new TspodError('ERR_TSPOD_USAGE', `template: unclosed action in \`${format}\``);
-    out.push({ action: format.slice(open + 2, close).replace(/^-\s*|\s*-$/g, '').trim() });
-    i = close + 2;
-  }
-  return out;
-}
-
-function args(action: string): string[] {
-  return [...action.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? JSON.parse(`"${m[1]}"`) : m[2]));
-}
-
-function field(data: unknown, path: string): unknown {
-  if (path === '.') return data;
-  if (!path.startsWith('.')) throw new TspodError('ERR_TSPOD_USAGE', `template: can't evaluate \`${path}\``);
-  let cur: any = data;
-  for (const key of path.slice(1).split('.')) {
-    if (cur === null || typeof cur !== 'object' || !(key in cur)) {
-      throw new TspodError('ERR_TSPOD_USAGE', `template: can't evaluate field ${key}`);
-    }
-    cur = cur[key];
-  }
-  return cur;
-}
-
-/** Go's %v for the values tspod renders. */
-export function goString(v: unknown): string {
-  if (v === null || v === undefined) return '<no value>';
-  if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
-  if (typeof v === 'object') return `map[${Object.entries(v as object).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => `${k}:${goString(x)}`).join(' ')}]`;
-  return String(v);
-}
-
-function evaluate(action: string, data: unknown): string {
-  const a = args(action);
-  const value = (s: string) => (s.startsWith('.') ? field(data, s) : s);
-  switch (a[0]) {
-    case 'json': return JSON.stringify(value(a[1] ?? '.'));
-    case 'upper': return goString(value(a[1])).toUpperCase();
-    case 'lower': return goString(value(a[1])).toLowerCase();
-    case 'index': {
-      const m = value(a[1]) as Record<string, unknown> | unknown[] | undefined;
-      const k = a[2];
-      const v = Array.isArray(m) ? m[Number(k)] : m?.[k];
-      return v === undefined ? '' : goString(v);
-    }
-    case 'join': return ((value(a[1]) as unknown[]) ?? []).map(goString).join(a[2] ?? '');
-    case 'println': return `${a.slice(1).map((x) => goString(value(x))).join(' ')}\n`;
-    default:
-      if (a.length === 1) return goString(value(a[0]));
-      throw new TspodError('ERR_TSPOD_USAGE', `template: function "${a[0]}" not defined`);
-  }
+export interface TemplateOptions {
+  /** Column titles by field name (docker's header context of the command). */
+  headers?: Record<string, string>;
+  /** What `table` alone stands for: the command's default table format. */
+  defaultTable?: string;
+  /** Replace the escapes `\t` and `\n` (docker's list commands do). Default true. */
+  escapes?: boolean;
 }
 
 export interface Template {
   /** Whether it began with `table` (a header row is printed first). */
   table: boolean;
+  /** Whether it was `json` (one JSON document per item). */
+  json: boolean;
   header(): string;
   render(data: unknown): string;
+  /** A whole list: header and rows aligned for `table`, else one rendering per line. */
+  list(items: unknown[]): string;
 }
 
-export function compileTemplate(format: string): Template {
-  let src = format.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  const table = /^table\s/.test(src) || src === 'table';
-  if (table) src = src.replace(/^table\s?/, '');
-  const tokens = lex(src);
+/** "RunningFor" → "RUNNING FOR", "ID" → "ID". */
+export function defaultHeader(field: string): string {
+  return field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toUpperCase();
+}
+
+const FUNC_NAMES = new Set(Object.keys(BUILTINS));
+
+export function compileTemplate(format: string, opts: TemplateOptions = {}): Template {
+  let src = format;
+  const json = src.trim() === 'json';
+  if (json) src = '{{json .}}';
+  let table = false;
+  if (!json && src.startsWith('table')) {
+    table = true;
+    src = src.trim() === 'table' && opts.defaultTable ? opts.defaultTable.replace(/^table\s*/, '') : src.slice('table'.length);
+  }
+  if (opts.escapes !== false) {
+    src = src.replace(/^ +| +$/g, '').replace(/\\t|\\n/g, (e) => (e === '\\t' ? '\t' : '\n'));
+  }
+  const tree: Tree = parse('', src, FUNC_NAMES);
+  const headers = opts.headers ?? {};
+  const headerOf = (f: string) => headers[f] ?? defaultHeader(f);
+  const render = (data: unknown) => execute(tree, data, { funcs: BUILTINS });
+  const header = () => execute(tree, undefined, { funcs: { ...BUILTINS, ...HEADER_FUNCS }, headerOf, partial: true });
   return {
     table,
-    header: () => tokens.map((t) => ('text' in t ? t.text : headerName(t.action))).join(''),
-    render: (data) => tokens.map((t) => ('text' in t ? t.text : evaluate(t.action, data))).join(''),
+    json,
+    header,
+    render,
+    list(items) {
+      const rows = items.map((d) => `${render(d)}\n`).join('');
+      return table ? tabwrite(`${header()}\n${rows}`) : rows;
+    },
   };
 }
 
-const HEADERS: Record<string, string> = { ID: 'CONTAINER ID', Names: 'NAMES', RunningFor: 'CREATED', CreatedAt: 'CREATED AT', Repository: 'REPOSITORY' };
-function headerName(action: string): string {
-  const last = action.split(/\s+/).pop()!.split('.').pop()!;
-  return HEADERS[last] ?? last.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+export interface DocsFormat {
+  /** The output for these documents (inspect-like commands), newline-terminated. */
+  render(docs: unknown[]): string;
+}
+
+/**
+ * docker's inspect output: no format, an indented JSON array; `json`, the
+ * array on one line; else the template once per document (no escapes).
+ */
+export function compileDocsFormat(format: string | undefined): DocsFormat {
+  if (!format) return { render: (docs) => `${JSON.stringify(docs, null, 4)}\n` };
+  if (format.trim() === 'json') return { render: (docs) => `${JSON.stringify(docs)}\n` };
+  const tpl = compileTemplate(format, { escapes: false });
+  return { render: (docs) => (docs.length ? docs.map((d) => `${tpl.render(d)}\n`).join('') : '\n') };
 }

@@ -1,10 +1,11 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { portsColumn } from '../../slirp/ports.ts';
+import { listNetworks } from '../../slirp/networks.ts';
 import { TspodCommand } from '../base.ts';
 import { listContainers, type Container } from '../../runtime/lifecycle.ts';
-import { parseFilters, matchesFilters } from '../../runtime/filters.ts';
-import { table, humanAgo, humanDuration } from '../../ui/format.ts';
+import { parseFilters, containerFilter, CONTAINER_FILTERS } from '../../runtime/filters.ts';
+import { humanAgo, humanDuration, goTime } from '../../ui/format.ts';
 import { compileTemplate } from '../../ui/template.ts';
 
 function statusText(c: Container): string {
@@ -23,16 +24,28 @@ function linkNames(name: string, all: Container[]): string[] {
   return all.flatMap((o) => (o.rec.hostConfig.links ?? []).filter((l) => l.split(':')[0] === name).map((l) => `${o.rec.name}/${l.split(':')[1]}`));
 }
 
+/** docker's ps column titles. */
+const HEADERS = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS', State: 'STATE',
+  Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Label: 'LABEL', Mounts: 'MOUNTS', LocalVolumes: 'LOCAL VOLUMES', Networks: 'NETWORKS',
+};
+const DEFAULT_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+
 export class PsCommand extends TspodCommand {
   static paths = [['ps'], ['container', 'ls'], ['container', 'list']];
   static usage = TspodCommand.Usage({
     category: 'Containers',
     description: 'List containers',
-    details: '`--format` takes a Go template over ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status, Names, Labels; `table` adds a header. Filters: id, name, status, exited, ancestor, label, before, since.',
+    details: `
+      \`--format\` takes a Go template over Command, CreatedAt, ID, Image, Labels, Label "KEY", LocalVolumes, Mounts, Names, Networks, Ports, RunningFor, Size, State, Status; \`table\` adds a header and aligns columns; \`json\` prints one JSON object per container.
+
+      Filters (\`-f key=value\`, repeatable: values of one key OR, keys AND, every label must match): id, name, label (KEY or KEY=VALUE), status, exited, ancestor, before, since, network, volume, publish, health.
+    `,
     examples: [
       ['All containers, stopped ones too', '$0 ps -a'],
       ['Only the ids, for scripts', '$0 ps -aq'],
       ['Names and status of exited containers', '$0 ps -a --filter status=exited --format "{{.Names}}\\t{{.Status}}"'],
+      ['Containers of a compose project, as JSON lines', '$0 ps --filter label=com.docker.compose.project=web --format json'],
     ],
   });
 
@@ -42,36 +55,43 @@ export class PsCommand extends TspodCommand {
   latest = Option.Boolean('-l,--latest', false, { description: 'Show the latest created container' });
   last = Option.String('-n,--last', { validator: t.isNumber(), description: 'Show the n last created containers' });
   filter = Option.Array('-f,--filter', [], { description: 'Filter output (key=value)' });
-  format = Option.String('--format', { description: 'Go template' });
+  format = Option.String('--format', { description: 'Go template, `table`, or `json`' });
 
   async run(): Promise<void> {
-    const filters = parseFilters(this.filter);
-    const all = listContainers(this.openStore()).sort((a, b) => b.rec.created.localeCompare(a.rec.created));
-    const showAll = this.all || this.latest || this.last !== undefined || filters.has('status') || filters.has('exited');
-    let rows = all.filter((c) => (showAll || c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting') && matchesFilters(c, filters, all));
+    const filters = parseFilters(this.filter, CONTAINER_FILTERS);
+    const tpl = compileTemplate(this.quiet ? '{{.ID}}' : this.format ?? DEFAULT_TABLE, { headers: HEADERS, defaultTable: DEFAULT_TABLE });
+    const store = this.openStore();
+    const all = listContainers(store).sort((a, b) => b.rec.created.localeCompare(a.rec.created));
+    const matches = containerFilter(filters, { all, images: filters.has('ancestor') ? store.images() : [], networks: filters.has('network') ? listNetworks(store.root) : [] });
+    const showAll = this.all || this.latest || this.last !== undefined || ['status', 'exited', 'before', 'since'].some((k) => filters.has(k));
+    let rows = all.filter((c) => (showAll || c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting') && matches(c));
     if (this.latest) rows = rows.slice(0, 1);
     if (this.last !== undefined && this.last >= 0) rows = rows.slice(0, this.last);
-    const id = (c: Container) => (this.noTrunc ? c.rec.id : c.rec.id.slice(0, 12));
-    if (this.quiet) {
-      for (const c of rows) this.out(id(c));
-      return;
-    }
-    const command = (c: Container) => {
-      const s = [...c.rec.config.entrypoint, ...c.rec.config.cmd].join(' ');
-      return JSON.stringify(this.noTrunc || s.length <= 20 ? s : `${s.slice(0, 19)}…`);
+    this.context.stdout.write(tpl.list(rows.map((c) => this.view(c, all))));
+  }
+
+  /** docker's ps context: its fields in docker's (alphabetical) JSON order, and its Label method. */
+  private view(c: Container, all: Container[]): Record<string, unknown> {
+    const { rec, state } = c;
+    const argv = [...rec.config.entrypoint, ...rec.config.cmd].join(' ');
+    const labels = rec.config.labels ?? {};
+    const active = state.status === 'running' || state.status === 'paused';
+    return {
+      Command: JSON.stringify(this.noTrunc || argv.length <= 20 ? argv : `${argv.slice(0, 19)}…`),
+      CreatedAt: goTime(rec.created),
+      ID: this.noTrunc ? rec.id : rec.id.slice(0, 12),
+      Image: rec.image,
+      Labels: Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(','),
+      LocalVolumes: String(rec.hostConfig.mounts.filter((m) => m.type === 'volume').length),
+      Mounts: rec.hostConfig.mounts.map((m) => m.name ?? m.source).join(','),
+      Names: [rec.name, ...linkNames(rec.name, all)].join(','),
+      Networks: [rec.hostConfig.networkMode, ...Object.keys(rec.hostConfig.networks ?? {})].filter((n, i, a) => a.indexOf(n) === i).join(','),
+      Ports: active ? portsColumn(rec.hostConfig.portBindings ?? []) : '',
+      RunningFor: humanAgo(rec.created),
+      Size: '0B',
+      State: state.status,
+      Status: statusText(c),
+      Label: (key: string) => labels[key] ?? '',
     };
-    const view = (c: Container) => ({
-      ID: id(c), Image: c.rec.image, Command: command(c), CreatedAt: c.rec.created, RunningFor: humanAgo(c.rec.created),
-      Ports: c.state.status === 'running' || c.state.status === 'paused' ? portsColumn(c.rec.hostConfig.portBindings ?? []) : '', State: c.state.status, Status: statusText(c), Names: [c.rec.name, ...linkNames(c.rec.name, all)].join(','), Labels: Object.entries(c.rec.config.labels).map(([k, v]) => `${k}=${v}`).join(','),
-      Mounts: c.rec.hostConfig.mounts.map((m) => m.name ?? m.source).join(','), Networks: c.rec.hostConfig.networkMode,
-    });
-    if (this.format) {
-      const tpl = compileTemplate(this.format);
-      if (tpl.table) this.out(tpl.header());
-      for (const c of rows) this.out(tpl.render(view(c)));
-      return;
-    }
-    this.context.stdout.write(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-      rows.map((c) => { const v = view(c); return [v.ID, v.Image, v.Command, v.RunningFor, v.Status, v.Ports, v.Names]; })));
   }
 }

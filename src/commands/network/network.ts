@@ -1,29 +1,17 @@
 /** `network create|ls|inspect|rm|prune|connect|disconnect`: user-defined networks. */
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { createNetwork, findNetwork, listNetworks, endpointsOn, type NetworkRecord } from '../../slirp/networks.ts';
+import { createNetwork, findNetwork, listNetworks, type NetworkRecord } from '../../slirp/networks.ts';
+import { inspectNetwork } from '../../runtime/inspect.ts';
 import { connect, disconnect, pruneNetworks, removeNetwork } from '../../slirp/membership.ts';
-import { compileTemplate } from '../../ui/template.ts';
-import { table } from '../../ui/format.ts';
-import { TspodError } from '../../errors.ts';
-import type { Store } from '../../storage/store.ts';
+import { compileDocsFormat, compileTemplate } from '../../ui/template.ts';
+import { goTime } from '../../ui/format.ts';
+import { dockerMatch, matchLabels, parseFilters } from '../../runtime/filters.ts';
 
 const category = 'Networks';
 
 function parseLabels(labels: string[]): Record<string, string> {
   return Object.fromEntries(labels.map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; }));
-}
-
-/** docker's `network inspect` shape, with the containers on the network. */
-function inspectView(store: Store, n: NetworkRecord): Record<string, unknown> {
-  const containers = Object.fromEntries(endpointsOn(store.containers(), n.name).map(({ rec, endpoint }) => [rec.id, {
-    Name: rec.name, IPv4Address: `${endpoint.ip}/${n.subnet.split('/')[1]}`, Aliases: endpoint.aliases,
-  }]));
-  return {
-    Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv6: false,
-    IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
-    Internal: n.internal, Containers: containers, Labels: n.labels,
-  };
 }
 
 export class NetworkCreateCommand extends TspodCommand {
@@ -49,32 +37,32 @@ export class NetworkCreateCommand extends TspodCommand {
   }
 }
 
+/** docker's network ls column titles. */
+const NETWORK_HEADERS = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', Label: 'LABEL', CreatedAt: 'CREATED AT', Subnet: 'SUBNET' };
+const NETWORK_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
+
 export class NetworkLsCommand extends TspodCommand {
   static paths = [['network', 'ls'], ['network', 'list']];
-  static usage = TspodCommand.Usage({ category, description: 'List networks', details: '`--format` takes a Go template over ID, Name, Driver, Scope, Subnet, Labels.' });
+  static usage = TspodCommand.Usage({ category, description: 'List networks', details: '`--format` takes a Go template over CreatedAt, Driver, ID, IPv6, Internal, Labels, Label "KEY", Name, Scope, Subnet (`table` adds a header, `json` prints one JSON object per line).' });
 
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Only network ids' });
   noTrunc = Option.Boolean('--no-trunc', false, { description: 'Full ids' });
-  format = Option.String('--format', { description: 'Go template' });
-  filter = Option.Array('-f,--filter', [], { description: 'name=..., id=..., driver=...' });
+  format = Option.String('--format', { description: 'Go template, `table`, or `json`' });
+  filter = Option.Array('-f,--filter', [], { description: 'name=..., id=..., driver=..., label=...' });
 
   async run(): Promise<void> {
+    const filters = parseFilters(this.filter, ['name', 'id', 'driver', 'label']);
+    const tpl = compileTemplate(this.quiet ? '{{.ID}}' : this.format ?? NETWORK_TABLE, { headers: NETWORK_HEADERS, defaultTable: NETWORK_TABLE });
     const id = (n: NetworkRecord) => (this.noTrunc ? n.id : n.id.slice(0, 12));
-    let rows = listNetworks(this.openStore().root);
-    for (const f of this.filter) {
-      const [key, value = ''] = f.split('=');
-      if (!['name', 'id', 'driver'].includes(key)) throw new TspodError('ERR_TSPOD_USAGE', `invalid filter \`${f}\`: use name=, id= or driver=`);
-      rows = rows.filter((n) => (key === 'name' ? n.name.includes(value) : key === 'id' ? n.id.startsWith(value) : n.driver === value));
-    }
-    if (this.quiet) { for (const n of rows) this.out(id(n)); return; }
-    const view = (n: NetworkRecord) => ({ ID: id(n), Name: n.name, Driver: n.driver, Scope: 'local', Subnet: n.subnet, Labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',') });
-    if (this.format) {
-      const tpl = compileTemplate(this.format);
-      if (tpl.table) this.out(tpl.header());
-      for (const n of rows) this.out(tpl.render(view(n)));
-      return;
-    }
-    this.context.stdout.write(table(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], rows.map((n) => { const v = view(n); return [v.ID, v.Name, v.Driver, v.Scope]; })));
+    const rows = listNetworks(this.openStore().root).filter((n) => [...filters].every(([key, values]) => (key === 'label'
+      ? matchLabels(values, n.labels)
+      : values.some((v) => (key === 'name' ? dockerMatch(v, n.name) : key === 'id' ? dockerMatch(v, n.id) : n.driver === v)))));
+    const view = (n: NetworkRecord) => ({
+      CreatedAt: goTime(n.created), Driver: n.driver, ID: id(n), IPv6: 'false', Internal: String(n.internal),
+      Labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), Name: n.name, Scope: 'local', Subnet: n.subnet,
+      Label: (key: string) => n.labels[key] ?? '',
+    });
+    this.context.stdout.write(tpl.list(rows.map(view)));
   }
 }
 
@@ -86,10 +74,11 @@ export class NetworkInspectCommand extends TspodCommand {
   names = Option.Rest({ required: 1 });
 
   async run(): Promise<number> {
+    const out = compileDocsFormat(this.format);
     const store = this.openStore();
     const docs: unknown[] = [];
-    const status = await this.eachItem(this.names, (q) => { docs.push(inspectView(store, findNetwork(store.root, q))); }, { echo: false });
-    this.outDocs(docs, this.format);
+    const status = await this.eachItem(this.names, (q) => { docs.push(inspectNetwork(store, findNetwork(store.root, q))); }, { echo: false });
+    this.context.stdout.write(out.render(docs));
     return status;
   }
 }

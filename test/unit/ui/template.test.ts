@@ -14,10 +14,11 @@ test('docker --format templates', () => {
   assert.equal(compileTemplate('{{.Config.Env}}').render(doc), '[A=1 B=2]');
   const table = compileTemplate('table {{.ID}}\\t{{.Names}}');
   assert.ok(table.table);
-  assert.equal(table.header(), 'CONTAINER ID\tNAMES');
+  assert.equal(table.header(), 'ID\tNAMES');
   assert.equal(table.render(doc), 'abc\tweb');
-  assert.throws(() => compileTemplate('{{.Nope}}').render(doc), { code: 'ERR_TSPOD_USAGE' });
-  assert.throws(() => compileTemplate('{{.ID').render(doc), { code: 'ERR_TSPOD_USAGE' });
+  assert.equal(compileTemplate('{{.Nope}}').render(doc), '<no value>');
+  assert.throws(() => compileTemplate('{{.ID.Nope}}').render(doc), { code: 'ERR_TSPOD_USAGE' });
+  assert.throws(() => compileTemplate('{{.ID'), { code: 'ERR_TSPOD_USAGE' });
 });
 
 test('detach keys: parsing and matching across chunks', () => {
