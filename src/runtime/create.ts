@@ -15,6 +15,7 @@ import { planNetwork, type NetworkFlags } from '../slirp/plan.ts';
 import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../slirp/hosts.ts';
 import { joinNetworks, plugIfRunning } from '../slirp/membership.ts';
+import { collectLabels } from './labels.ts';
 
 /** The flags of create/run; the network ones (--network, -p, --dns...) are NetworkFlags. */
 export interface CreateOptions extends NetworkFlags {
@@ -39,6 +40,9 @@ export interface CreateOptions extends NetworkFlags {
   limits?: Limits;
   /** Restart policy: no, always, unless-stopped, on-failure[:N]. */
   restart: string;
+  /** -l KEY=VALUE and --label-file: added to (over) the image's labels. */
+  labels?: string[];
+  labelFiles?: string[];
 }
 
 /** Parses -v HOST:CTR[:ro|rw], NAME:CTR[:opts] or CTR (anonymous volume). */
@@ -98,6 +102,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
   const { entrypoint, cmd } = containerCommand(config, opts);
   const id = newContainerId();
   const hostname = opts.hostname ?? id.slice(0, 12);
+  const labels = { ...(cfg.Labels ?? {}), ...collectLabels(opts.labelFiles ?? [], opts.labels ?? []) };
   const fileEnv = opts.envFiles.flatMap((f) => readEnvFile(f, process.env));
   const cliEnv = opts.env.flatMap((e) => expandEnvArg(e, process.env));
   let env = mergeEnv(cfg.Env ?? [], fileEnv, cliEnv);
@@ -123,7 +128,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       hostname,
       tty: opts.tty,
       openStdin: opts.interactive,
-      labels: cfg.Labels ?? {},
+      labels,
       stopSignal: cfg.StopSignal,
     },
     hostConfig: {

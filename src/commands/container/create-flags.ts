@@ -31,6 +31,8 @@ export abstract class CreateFlags extends TspodCommand {
   cpus = Option.String('--cpus', { description: 'CPU limit (needs cgroup v2 delegation; refused otherwise)' });
   pidsLimit = Option.String('--pids-limit', { description: 'Process limit (needs cgroup v2 delegation; refused otherwise)' });
   restart = Option.String('--restart', 'no', { description: 'Restart policy: no, always, unless-stopped, on-failure[:N]' });
+  label = Option.Array('-l,--label', [], { description: 'Set a label KEY=VALUE (KEY alone: an empty value)' });
+  labelFile = Option.Array('--label-file', [], { description: 'Read labels from a file of KEY=VALUE lines' });
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require verified HTTPS when pulling' });
   image = Option.String();
   command = Option.Proxy();
@@ -41,7 +43,7 @@ export abstract class CreateFlags extends TspodCommand {
       workdir: this.workdir, user: this.user, hostname: this.hostname, volumes: this.volume, tty: this.tty,
       interactive: this.interactive, autoRemove: this.rm, readOnly: this.readOnly, network: this.network, restart: this.restart,
       publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
-      networkAliases: this.networkAlias, ip: this.ip, links: this.link,
+      networkAliases: this.networkAlias, ip: this.ip, links: this.link, labels: this.label, labelFiles: this.labelFile,
       limits: { memory: this.memory, cpus: this.cpus, pidsLimit: this.pidsLimit === undefined ? undefined : Number(this.pidsLimit) },
     };
     return {

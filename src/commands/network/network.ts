@@ -3,16 +3,13 @@ import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { createNetwork, findNetwork, listNetworks, type NetworkRecord } from '../../slirp/networks.ts';
 import { inspectNetwork } from '../../runtime/inspect.ts';
+import { collectLabels } from '../../runtime/labels.ts';
 import { connect, disconnect, pruneNetworks, removeNetwork } from '../../slirp/membership.ts';
 import { compileDocsFormat, compileTemplate } from '../../ui/template.ts';
 import { goTime } from '../../ui/format.ts';
 import { dockerMatch, matchLabels, parseFilters } from '../../runtime/filters.ts';
 
 const category = 'Networks';
-
-function parseLabels(labels: string[]): Record<string, string> {
-  return Object.fromEntries(labels.map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; }));
-}
 
 export class NetworkCreateCommand extends TspodCommand {
   static paths = [['network', 'create']];
@@ -31,7 +28,7 @@ export class NetworkCreateCommand extends TspodCommand {
   async run(): Promise<void> {
     const store = this.openStore();
     const n = await store.locked(() => createNetwork(store.root, {
-      name: this.name, driver: this.driver, subnet: this.subnet, gateway: this.gateway, internal: this.internal, labels: parseLabels(this.label),
+      name: this.name, driver: this.driver, subnet: this.subnet, gateway: this.gateway, internal: this.internal, labels: collectLabels([], this.label),
     }));
     this.out(n.id);
   }
@@ -87,11 +84,12 @@ export class NetworkRmCommand extends TspodCommand {
   static paths = [['network', 'rm'], ['network', 'remove']];
   static usage = TspodCommand.Usage({ category, description: 'Remove networks', details: 'Refused while a container is on the network.' });
 
+  force = Option.Boolean('-f,--force', false, { description: 'Do not fail when a network does not exist' });
   names = Option.Rest({ required: 1 });
 
   async run(): Promise<number> {
     const store = this.openStore();
-    return this.eachItem(this.names, (q) => removeNetwork(store, q));
+    return this.eachItem(this.names, (q) => removeNetwork(store, q), { missingOk: this.force ? 'ERR_TSPOD_NO_SUCH_NETWORK' : undefined });
   }
 }
 

@@ -1,17 +1,24 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { gatherInfo } from '../../system/info.ts';
+import { gatherInfo, infoDocument } from '../../system/info.ts';
+import { compileTemplate } from '../../ui/template.ts';
 
 export class InfoCommand extends TspodCommand {
   static paths = [['info'], ['system', 'info']];
-  static usage = TspodCommand.Usage({ category: 'System', description: 'Show system-wide information' });
+  static usage = TspodCommand.Usage({
+    category: 'System',
+    description: 'Show system-wide information',
+    details: '`--format` takes a Go template over docker\'s fields (`.ServerVersion`, `.Driver`, `.OperatingSystem`, `.Containers`, `.NCPU`, `.MemTotal`, `.DockerRootDir`...) and podman\'s (`.Host.Arch`, `.Host.IDMappings.UIDMap`, `.Store.GraphRoot`, `.Store.RunRoot`...); `json` prints the whole document.',
+    examples: [['Where images are stored', '$0 info --format "{{.Store.GraphRoot}}"']],
+  });
 
-  format = Option.String('-f,--format', { description: '`json` for JSON output' });
+  format = Option.String('-f,--format', { description: 'Go template, or `json`' });
 
   async run(): Promise<void> {
+    const tpl = this.format === undefined ? undefined : compileTemplate(this.format, { escapes: false });
     const i = gatherInfo(this.openStore());
-    if (this.format === 'json' || this.format === '{{json .}}') {
-      this.out(JSON.stringify(i, null, 2));
+    if (tpl) {
+      this.out(tpl.render(infoDocument(i)));
       return;
     }
     this.out([
