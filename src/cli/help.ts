@@ -7,6 +7,7 @@
 import { FLAG_TYPES, GROUPS } from './verbs.ts';
 import { GLOBAL_FLAGS } from './argv.ts';
 import { groupsOf, matchVerb, type FlagSpec, type VerbSpec } from './spec.ts';
+import { probeFlags, type FlagFacts } from './probe.ts';
 
 const WIDTH = 80;
 
@@ -28,18 +29,26 @@ function columns(rows: Array<[string, string]>, min = 0): string {
 }
 
 /** docker's word for what the flag takes: `string`, `list`, `bytes`, `int`... nothing for a boolean. */
-export function placeholder(f: FlagSpec): string | undefined {
+export function placeholder(f: FlagSpec, facts?: FlagFacts): string | undefined {
   if (f.arity === 0) return undefined;
-  const long = f.names.filter((n) => n.startsWith('--'));
-  for (const n of long) if (FLAG_TYPES[n]) return FLAG_TYPES[n];
-  return 'string';
+  for (const n of f.names) if (FLAG_TYPES[n]) return FLAG_TYPES[n];
+  return facts?.repeats ? 'list' : 'string';
+}
+
+/** docker's `(default "no")`, `(default 10)`, `(default true)`; nothing for false, empty or unset. */
+export function defaultNote(facts?: FlagFacts): string {
+  const v = facts?.defaultValue;
+  if (v === undefined || v === false || v === '' || (Array.isArray(v) && v.length === 0)) return '';
+  if (typeof v === 'string') return ` (default ${JSON.stringify(v)})`;
+  if (Array.isArray(v)) return ` (default [${v.join(',')}])`;
+  return ` (default ${String(v)})`;
 }
 
 /** `-p, --publish list` or `    --rm` (the long name docker shows first, aliases left out). */
-export function flagLabel(f: FlagSpec): string {
+export function flagLabel(f: FlagSpec, facts?: FlagFacts): string {
   const short = f.names.find((n) => !n.startsWith('--'));
   const long = f.names.find((n) => n.startsWith('--'));
-  const type = placeholder(f);
+  const type = placeholder(f, facts);
   const names = short && long ? `${short}, ${long}` : short ?? `    ${long}`;
   return type ? `${names} ${type}` : names;
 }
@@ -63,7 +72,8 @@ function verbHelp(spec: VerbSpec, path: string[]): string {
   if (spec.paths.length > 1) parts.push(`Aliases:\n  ${spec.paths.map((p) => `tspod ${p.join(' ')}`).join(', ')}`);
   if (spec.usage.details) parts.push(wrap(spec.usage.details.trim()));
   const flags = [...spec.flags].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
-  if (flags.length) parts.push(`Options:\n${columns(flags.map((f) => [flagLabel(f), f.description]))}`);
+  const facts = probeFlags(spec);
+  if (flags.length) parts.push(`Options:\n${columns(flags.map((f) => [flagLabel(f, facts.get(f)), f.description + defaultNote(facts.get(f))]))}`);
   const examples = spec.usage.examples ?? [];
   if (examples.length) {
     parts.push(`Examples:\n${examples.map(([what, cmd]) => `  # ${what.trim()}\n  ${cmd.replace(/\$0\b/g, 'tspod')}`).join('\n\n')}`);

@@ -22,6 +22,7 @@ export interface VerbSpec {
   meta: VerbMeta;
   /** clipanion's one-line usage, `tspod run <image> ...`: the fallback synopsis. */
   clipanionUsage: string;
+  cls: CommandClass;
 }
 
 /** Reads each class's definition (the class itself is not run). */
@@ -39,7 +40,7 @@ export function specsOf(classes: CommandClass[]): VerbSpec[] {
     });
     specs.push({
       paths, flags, usage: cls.usage ?? {}, meta: VERBS[paths[0].join(' ')] ?? {},
-      clipanionUsage: def?.usage ?? `tspod ${paths[0].join(' ')}`,
+      clipanionUsage: def?.usage ?? `tspod ${paths[0].join(' ')}`, cls,
     });
   }
   return specs;

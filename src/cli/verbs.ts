@@ -80,17 +80,12 @@ export const FLAG_NAMES: Record<string, NameKind> = {
 };
 
 /**
- * docker's word for a flag's value in help (pflag's Value.Type()): `list` for
- * repeatable flags, `bytes`, `int`, `duration`... `string` when not listed.
+ * docker's word for a flag's value in help (pflag's Value.Type()) where it is
+ * not `string`, or `list` for a flag that repeats (src/cli/probe.ts finds those).
  */
 export const FLAG_TYPES: Record<string, string> = {
-  '--env': 'list', '--env-file': 'list', '--volume': 'list', '--publish': 'list', '--add-host': 'list',
-  '--dns': 'list', '--dns-search': 'list', '--dns-option': 'list', '--network-alias': 'list', '--link': 'list',
-  '--label': 'list', '--label-file': 'list', '--alias': 'list', '--expose': 'list', '--volumes-from': 'list',
-  '--cap-add': 'list', '--cap-drop': 'list', '--device': 'list', '--tmpfs': 'list', '--security-opt': 'list',
-  '--group-add': 'list', '--log-opt': 'list', '--attach': 'list', '--mount': 'mount', '--sysctl': 'map',
-  '--opt': 'map', '--filter': 'filter', '--memory': 'bytes', '--memory-swap': 'bytes', '--memory-reservation': 'bytes',
-  '--shm-size': 'bytes', '--time': 'int', '--last': 'int', '--pids-limit': 'int', '--stop-timeout': 'int',
-  '--cpu-shares': 'int', '--cpus': 'decimal', '--health-interval': 'duration', '--health-timeout': 'duration',
-  '--health-start-period': 'duration',
+  '--mount': 'mount', '--sysctl': 'map', '--opt': 'map', '--filter': 'filter',
+  '--memory': 'bytes', '--memory-swap': 'bytes', '--memory-reservation': 'bytes', '--shm-size': 'bytes',
+  '--time': 'int', '--last': 'int', '--pids-limit': 'int', '--stop-timeout': 'int', '--cpu-shares': 'int',
+  '--cpus': 'decimal', '--health-interval': 'duration', '--health-timeout': 'duration', '--health-start-period': 'duration',
 };

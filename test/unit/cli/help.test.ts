@@ -43,22 +43,20 @@ test('tspod --help groups the verbs as docker does', () => {
   assert.match(group, /\n {2}create +Create a network/);
 });
 
-test('a flag shows a repeatable type (list, filter, map, strings) exactly when it repeats', async () => {
-  const { Cli } = await import('clipanion');
+test('repeatable flags show a plural type, others not; defaults as docker shows them', async () => {
   const { placeholder } = await import('../../../src/cli/help.ts');
-  const classes = await commandsFor(undefined);
-  for (const cls of classes) {
-    const cli = new Cli({ binaryName: 'tspod' });
-    cli.register(cls);
-    const spec = specsOf([cls])[0];
-    const needed = (spec.clipanionUsage.match(/<[^>]+>/g) ?? []).length;
-    for (const f of spec.flags.filter((x) => x.arity === 1)) {
-      const name = f.names.at(-1)!;
-      const argv = [...spec.paths[0], `${name}=7`, `${name}=8`, '--', ...Array.from({ length: needed }, (_, i) => `arg${i}`)];
-      const cmd = cli.process(argv) as unknown as Record<string, unknown>;
-      const repeats = Object.values(cmd).some((v) => Array.isArray(v) && v.length === 2 && String(v[0]) === '7');
-      const type = placeholder(f)!;
-      assert.equal(['list', 'filter', 'map', 'strings'].includes(type), repeats, `${spec.paths[0].join(' ')} ${name} shows \`${type}\``);
+  const { probeFlags } = await import('../../../src/cli/probe.ts');
+  const plural = ['list', 'filter', 'map', 'mount'];
+  for (const spec of specs) {
+    for (const [f, facts] of probeFlags(spec)) {
+      if (f.arity === 0) continue;
+      assert.equal(plural.includes(placeholder(f, facts)!), facts.repeats, `${spec.paths[0].join(' ')} ${f.names.join(',')}`);
     }
   }
+  assert.match(renderHelp(['stop'], specs), /-t, --time int +Seconds to wait before killing \(default 10\)\n/);
+  const run = renderHelp(['run'], specs);
+  assert.match(run, /--restart string +.* \(default "no"\)\n/);
+  assert.match(run, /--tls-verify +.* \(default true\)\n/);
+  assert.match(run, /--rm +Remove the container when it exits\n/, 'false is not shown');
+  assert.doesNotMatch(run, /--env list .*\(default/, 'an empty list is not shown');
 });
