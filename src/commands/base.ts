@@ -1,7 +1,7 @@
 /** What every tspod command shares: error rendering and exit codes, the store. */
 import fs from 'node:fs';
 import { Command } from 'clipanion';
-import { describeError, exitCodeOf } from '../errors.ts';
+import { describeError, exitCodeOf, type ErrorCode, type TspodError } from '../errors.ts';
 import { defaultPaths } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
 import { logger } from '../log.ts';
@@ -54,15 +54,18 @@ export abstract class TspodCommand extends Command {
 
   /**
    * docker's way with several names: act on each (in turn, or all at once),
-   * print the name on success or the error on stderr, and exit 1 if any failed.
+   * print the name on success or the error on stderr, and exit 1 if any failed
+   * (an error coded `missingOk` is no failure and prints nothing).
    */
-  async eachItem(items: string[], act: (item: string) => Promise<unknown> | void, opts: { echo?: boolean; parallel?: boolean } = {}): Promise<number> {
+  async eachItem(items: string[], act: (item: string) => Promise<unknown> | void, opts: { echo?: boolean; parallel?: boolean; missingOk?: ErrorCode } = {}): Promise<number> {
     let status = 0;
     const one = async (item: string) => {
       try {
         await act(item);
         if (opts.echo !== false) this.out(item);
       } catch (err) {
+        // Force means idempotent: removing what is not there is no error (docker >= 20.10).
+        if (opts.missingOk && (err as TspodError).code === opts.missingOk) return;
         debug('%O', err);
         this.context.stderr.write(`Error: ${describeError(err)}\n`);
         status = 1;

@@ -17,7 +17,7 @@ import { hostPlatform, isIndex, selectManifest, MEDIA, type ImageIndex, type Ima
 import { unpackInUserns } from '../layer/helper.ts';
 import { removeTrees } from '../userns/trampoline.ts';
 import { upsertImage, type ImageRecord } from '../storage/images.ts';
-import type { Store } from '../storage/store.ts';
+import type { Store, Hold } from '../storage/store.ts';
 import { RegistryError, TspodError } from '../errors.ts';
 import { quietProgress, type Progress } from '../ui/progress.ts';
 import { logger } from '../log.ts';
@@ -152,6 +152,21 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
   if (!manifest.config?.digest || !Array.isArray(manifest.layers)) {
     throw new RegistryError(`${formatReference(ref)}: manifest has no config or layers`);
   }
+  // From here until the image record is written, what this pull stores is held from garbage collection.
+  const hold = await store.hold({ blobs: [manifest.config.digest, manifestDigest, ...manifest.layers.map((l) => l.digest)] });
+  try {
+    return await storeImage(client, opts, ref, progress, { manifest, manifestBody, manifestDigest, topDigest: top.digest }, hold);
+  } finally {
+    await hold.release();
+  }
+}
+
+interface Fetched { manifest: ImageManifest; manifestBody: Buffer; manifestDigest: string; topDigest: string }
+
+async function storeImage(client: RegistryClient, opts: PullOptions, ref: Reference, progress: Progress, m: Fetched, hold: Hold): Promise<PullResult> {
+  const { store } = opts;
+  const repo = ref.path;
+  const { manifest, manifestBody, manifestDigest } = m;
   // Config.
   if (!store.hasBlob(manifest.config.digest)) {
     const tmp = await fetchBlob(client, store, repo, manifest.config.digest, manifest.config.size, quietProgress, 'config');
@@ -162,6 +177,7 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
   if (diffIds.length !== manifest.layers.length) {
     throw new RegistryError(`${formatReference(ref)}: config lists ${diffIds.length} layers, manifest ${manifest.layers.length}`);
   }
+  await hold.add({ layers: diffIds });
   // The client verified this digest over these bytes; putBlob checks it again before storing.
   if (!store.hasBlob(manifestDigest)) store.putBlob(manifestDigest, manifestBody);
 
@@ -205,7 +221,7 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
   const image: ImageRecord = {
     id: manifest.config.digest,
     repoTags: ref.tag ? [formatReference({ ...ref, digest: undefined })] : [],
-    repoDigests: [`${repository(ref)}@${top.digest}`],
+    repoDigests: [`${repository(ref)}@${m.topDigest}`],
     manifestDigest,
     layers: diffIds,
     size: sizes.reduce((a, b) => a + b, 0),
@@ -213,5 +229,5 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
     stored: new Date().toISOString(),
   };
   await store.locked(() => store.writeImages(upsertImage(store.images(), image)));
-  return { image, reference: ref, manifestDigest: top.digest, fetched };
+  return { image, reference: ref, manifestDigest: m.topDigest, fetched };
 }

@@ -57,23 +57,34 @@ function manifestBlobs(store: Store, img: ImageRecord): string[] {
   }
 }
 
-/** Deletes layers and blobs that no image or container refers to, and leftovers of interrupted commands. */
+/**
+ * Deletes layers and blobs that no image, container or operation in progress
+ * (a pull's hold) refers to, and leftovers of interrupted commands. Under the
+ * lock each layer is unlinked and moved aside, so a pull committing the same
+ * layer afterwards starts from a clean place; the trees go after.
+ */
 export async function collectGarbage(store: Store): Promise<void> {
-  const { layers, blobs, leftovers } = await store.locked(() => {
+  const { trash, blobs, leftovers } = await store.locked(() => {
     const images = store.images();
-    const keepLayers = referencedLayers(images, store.containers().map((c) => c.layers));
-    const keepBlobs = new Set(images.flatMap((i) => manifestBlobs(store, i)).map((d) => d.slice(7)));
+    const held = store.holds();
+    const keepLayers = referencedLayers(images, [...store.containers().map((c) => c.layers), [...held.layers]]);
+    const keepBlobs = new Set([...images.flatMap((i) => manifestBlobs(store, i)), ...held.blobs].map((d) => d.slice(7)));
     const layers = store.listLayers().filter((l) => !keepLayers.has(l));
     const blobDir = path.join(store.root, 'blobs', 'sha256');
     const blobs = fs.readdirSync(blobDir).filter((h) => !keepBlobs.has(h)).map((h) => path.join(blobDir, h));
+    const leftovers = store.leftovers();
     // Unlink the meta and short link first: from here on the layer is absent for everyone.
+    const trash: string[] = [];
     for (const l of layers) {
       fs.rmSync(path.join(store.layerDir(l), 'meta.json'), { force: true });
       fs.rmSync(path.join(store.root, store.layerLink(l)), { force: true });
+      const aside = store.tempDir('gc');
+      fs.renameSync(store.layerDir(l), path.join(aside, 'layer'));
+      trash.push(aside);
     }
     for (const b of blobs) fs.rmSync(b, { force: true });
-    return { layers, blobs, leftovers: store.leftovers() };
+    return { trash, blobs, leftovers };
   });
-  debug('collected %d layers, %d blobs, %d leftovers', layers.length, blobs.length, leftovers.length);
-  await removeTrees([...layers.map((l) => store.layerDir(l)), ...leftovers]);
+  debug('collected %d layers, %d blobs, %d leftovers', trash.length, blobs.length, leftovers.length);
+  await removeTrees([...trash, ...leftovers]);
 }

@@ -8,11 +8,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import tty from 'node:tty';
+import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { start, which } from '../sys/spawn.ts';
-import { unlockPty, setWinsize } from '../sys/libc.ts';
+import { unlockPty, setWinsize, pipe2 } from '../sys/libc.ts';
 import { resolveUser } from './user.ts';
-import { expandEnvArg, mergeEnv } from './env.ts';
+import { expandEnvArg, mergeEnv, envValue } from './env.ts';
 import type { Container } from './lifecycle.ts';
 import type { AttachIo } from './attach-client.ts';
 import { TspodError } from '../errors.ts';
@@ -71,7 +72,9 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
   if (c.state.status !== 'running' || !c.state.pid) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
   if (!opts.command.length) throw new TspodError('ERR_TSPOD_USAGE', 'exec needs a command');
   const pid = c.state.pid;
-  const env = mergeEnv(c.rec.config.env, opts.tty ? [`TERM=${process.env.TERM ?? 'xterm'}`] : [], opts.env.flatMap((e) => expandEnvArg(e, process.env)));
+  // docker: a tty gets TERM=xterm unless the container or -e sets it (never the host's TERM).
+  const term = opts.tty && envValue(c.rec.config.env, 'TERM') === undefined ? ['TERM=xterm'] : [];
+  const env = mergeEnv(c.rec.config.env, term, opts.env.flatMap((e) => expandEnvArg(e, process.env)));
   const envObj = Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const argv = nsenterArgv(c, opts);
   if (opts.detach) {
@@ -81,6 +84,8 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
   }
   let child: ChildProcess;
   let cleanup = () => {};
+  let drained: Promise<unknown> = Promise.resolve();
+  let stdinEnd = () => {};
   if (opts.tty) {
     const masterFd = fs.openSync(`/proc/${pid}/root/dev/pts/ptmx`, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
     const n = unlockPty(masterFd);
@@ -91,12 +96,27 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
     fs.closeSync(slave);
     cleanup = relayPty(masterFd, io, opts.interactive);
   } else {
-    child = start(argv, { env: envObj, stdio: [opts.interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d: Buffer) => io.stdout.write(d));
-    child.stderr!.on('data', (d: Buffer) => io.stderr.write(d));
-    if (opts.interactive) {
-      child.stdin!.on('error', () => { /* closed */ });
-      io.stdin.pipe(child.stdin!);
+    // Real pipes, as the container's own processes get: /dev/stdout opens.
+    const [outR, outW] = pipe2();
+    const [errR, errW] = pipe2();
+    const stdinPipe = opts.interactive ? pipe2() : undefined;
+    try {
+      child = start(argv, { env: envObj, stdio: [stdinPipe?.[0] ?? 'ignore', outW, errW] });
+    } finally {
+      for (const fd of [outW, errW, stdinPipe?.[0]]) if (fd !== undefined) fs.closeSync(fd);
+    }
+    const out = new net.Socket({ fd: outR, readable: true, writable: false });
+    const err = new net.Socket({ fd: errR, readable: true, writable: false });
+    out.on('data', (d: Buffer) => io.stdout.write(d));
+    err.on('data', (d: Buffer) => io.stderr.write(d));
+    drained = Promise.all([out, err].map((sock) => new Promise((r) => sock.once('close', r))));
+    const endOutput = cleanup;
+    cleanup = () => { endOutput(); out.destroy(); err.destroy(); };
+    if (stdinPipe) {
+      const input = new net.Socket({ fd: stdinPipe[1], readable: false, writable: true });
+      input.on('error', () => { /* closed */ });
+      io.stdin.pipe(input);
+      stdinEnd = () => { io.stdin.unpipe(input); input.destroy(); };
     }
   }
   const forward = (sig: NodeJS.Signals) => { try { child.kill(sig); } catch { /* gone */ } };
@@ -104,11 +124,13 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
   if (!opts.tty) for (const s of signals) process.on(s, forward);
   const status = await new Promise<number>((resolve, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) => reject(new TspodError('ERR_TSPOD_SUBPROCESS', `running nsenter: ${err.code}`)));
-    child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
   });
+  // Output still in the pipes is read; a background process keeping them open is not waited for long.
+  await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
   for (const s of signals) process.off(s, forward);
   if (opts.tty) await new Promise((r) => setTimeout(r, 20));
   cleanup();
-  if (opts.interactive && !opts.tty) io.stdin.unpipe();
+  stdinEnd();
   return status;
 }

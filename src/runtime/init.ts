@@ -14,7 +14,7 @@ import { resolveUser } from './user.ts';
 import { envValue, DEFAULT_PATH } from './env.ts';
 import {
   mount, umount2, MNT_DETACH, MS, pivotRoot, sethostname, prctl, PR, setgroups, setresgid, setresuid,
-  execve, clearCloexec, cloexecFrom, setsid, ioctlInt, TIOC, dup2, defaultSignals,
+  execve, clearCloexec, cloexecFrom, setsid, ioctlInt, TIOC, dup2, defaultSignals, linkUp,
 } from '../sys/libc.ts';
 import { describeError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_TSPOD_FAILED, SyscallError, TspodError } from '../errors.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
@@ -233,6 +233,8 @@ export function initMain(storeRoot: string, runRoot: string, id: string): never 
     }
     // The command starts with its network in place (a server can bind, a client can connect).
     if (waitsForNetwork(rec.hostConfig)) inbox.expect('net');
+    // The container's own network namespace has its loopback up, as docker's (--network none too).
+    if (rec.hostConfig.networkMode !== 'host' && !rec.hostConfig.networkMode.startsWith('container:')) linkUp('lo');
     enterRoot(merged);
     sethostname(rec.config.hostname);
     const read = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };

@@ -162,8 +162,15 @@ export function signalNumber(sig: string): number {
  */
 export function killContainer(c: Container, signal: number): void {
   if (!isActive(c.state) || !c.state.pid) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `container ${c.rec.name} is not running`);
-  if (signal === os.constants.signals.SIGKILL) mark(c.layout.stopRequested);
+  if (signal !== os.constants.signals.SIGKILL) {
+    process.kill(c.state.pid, signal);
+    return;
+  }
+  mark(c.layout.stopRequested);
+  // A paused container's exec helpers are stopped outside it: continued, they see their child die.
+  const helpers = c.state.status === 'paused' ? stoppedParentsOutside(containerPids(c), c.state.pidNs) : [];
   process.kill(c.state.pid, signal);
+  for (const pid of helpers) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
 }
 
 /**

@@ -15,6 +15,8 @@ export interface PortBinding {
   hostPort: number;
 }
 
+const shownIp = (b: PortBinding) => b.hostIp || '0.0.0.0';
+
 const usage = (spec: string, why: string) => new TspodError('ERR_TSPOD_USAGE', `invalid port specification \`${spec}\`: ${why}`);
 
 function parseRange(text: string, spec: string): [number, number] {
@@ -79,10 +81,23 @@ export function exposedBindings(exposed: Record<string, unknown> | undefined): P
 export function mergeBindings(explicit: PortBinding[], all: PortBinding[]): PortBinding[] {
   const key = (b: PortBinding) => `${b.containerPort}/${b.protocol}`;
   const taken = new Set(explicit.map(key));
+  refuseDuplicates(explicit);
   return [...explicit, ...all.filter((b) => !taken.has(key(b)))];
 }
 
-const shownIp = (b: PortBinding) => b.hostIp || '0.0.0.0';
+/** One host port and address published twice (two -p for 8080) is docker's "port is already allocated". */
+export function refuseDuplicates(bindings: PortBinding[]): void {
+  const seen: PortBinding[] = [];
+  for (const b of bindings) {
+    if (!b.hostPort) continue;
+    const clash = seen.find((o) => o.hostPort === b.hostPort && o.protocol === b.protocol && (!o.hostIp || !b.hostIp || o.hostIp === b.hostIp));
+    if (clash) {
+      throw new TspodError('ERR_TSPOD_PORT_IN_USE', `Bind for ${shownIp(b)}:${b.hostPort} failed: port is already allocated (published twice: ${clash.containerPort}/${clash.protocol} and ${b.containerPort}/${b.protocol})`);
+    }
+    seen.push(b);
+  }
+}
+
 
 /** `port` lines: "80/tcp -> 0.0.0.0:8080". */
 export function portLines(bindings: PortBinding[], only?: string): string[] {

@@ -40,9 +40,11 @@ export interface StackOptions {
   ifname?: string;
 }
 
-function pastaPorts(ports: PortBinding[], proto: 'tcp' | 'udp'): string {
-  const list = ports.filter((p) => p.protocol === proto).map((p) => `${p.hostIp ? `${p.hostIp}/` : ''}${p.hostPort}:${p.containerPort}`);
-  return list.length ? list.join(',') : 'none';
+/** pasta's forwarding options, one per port: its parser takes no list of address-qualified specs. */
+function pastaPorts(ports: PortBinding[], proto: 'tcp' | 'udp'): string[] {
+  const flag = proto === 'tcp' ? '--tcp-ports' : '--udp-ports';
+  const specs = ports.filter((p) => p.protocol === proto).map((p) => `${p.hostIp ? `${p.hostIp}/` : ''}${p.hostPort}:${p.containerPort}`);
+  return (specs.length ? specs : ['none']).flatMap((spec) => [flag, spec]);
 }
 
 function collect(stream: Readable | null): () => string {
@@ -79,7 +81,7 @@ async function startPasta(opts: StackOptions, base: string[]): Promise<{ child: 
   const pidFile = `${opts.runDir}/${opts.pid}.pasta.pid`;
   fs.rmSync(pidFile, { force: true });
   const argv = [...base, 'pasta', '--config-net', '--foreground', '--quiet', '--mtu', String(MTU), '--dns-forward', PASTA_DNS,
-    '--tcp-ports', pastaPorts(opts.ports, 'tcp'), '--udp-ports', pastaPorts(opts.ports, 'udp'),
+    ...pastaPorts(opts.ports, 'tcp'), ...pastaPorts(opts.ports, 'udp'),
     // The container's own loopback is not the host's: nothing forwarded back out.
     '--tcp-ns', 'none', '--udp-ns', 'none', ...(opts.ifname ? ['--ns-ifname', opts.ifname] : []), '--pid', pidFile, String(opts.pid)];
   const child = start(argv, { stdio: ['ignore', 'ignore', 'pipe'] });

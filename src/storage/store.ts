@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { defaultPaths, ensureRunDirs, type StorePaths } from './paths.ts';
 import { readJson, writeJsonAtomic } from './atomic.ts';
 import { withLock } from './lock.ts';
-import { alive } from '../sys/proc.ts';
+import { alive, procRef, sameProcess, type ProcRef } from '../sys/proc.ts';
 import { TspodError } from '../errors.ts';
 import type { ImageRecord } from './images.ts';
 import { checkContainerRecord, damagedRecord, type ContainerRecord } from './containers.ts';
@@ -23,6 +23,17 @@ export function hexOf(digest: string): string {
 
 export interface LayerMeta { diffId: string; size: number; link: string }
 
+/** What an operation in progress (pull, load, commit, build) uses, kept from garbage collection. */
+export interface HoldRecord { owner: ProcRef; layers: string[]; blobs: string[] }
+
+/** A hold on layers and blobs; it lapses by itself if its process dies. */
+export interface Hold {
+  /** Adds to what is held; call before looking for or committing them. */
+  add(what: { layers?: string[]; blobs?: string[] }): Promise<void>;
+  /** Ends the hold (once the image record that refers to them is written, or the operation failed). */
+  release(): Promise<void>;
+}
+
 export class Store {
   readonly paths: StorePaths;
   readonly root: string;
@@ -31,7 +42,7 @@ export class Store {
     this.paths = paths;
     this.root = paths.root;
     ensureRunDirs(paths);
-    for (const d of ['blobs/sha256', 'layers', 'l', 'containers', 'tmp', 'volumes']) {
+    for (const d of ['blobs/sha256', 'layers', 'l', 'containers', 'tmp', 'volumes', 'holds']) {
       fs.mkdirSync(path.join(this.root, d), { recursive: true, mode: 0o700 });
     }
   }
@@ -128,6 +139,42 @@ export class Store {
     for (const id of fs.readdirSync(path.join(this.root, 'containers'))) {
       const layout = this.layout(id);
       if (!fs.existsSync(layout.record)) out.push(layout.dir, layout.runDir);
+    }
+    return out;
+  }
+
+  /**
+   * Starts a hold: from now until release (or the death of this process),
+   * `holds()` names what it holds and garbage collection keeps it.
+   */
+  async hold(what: { layers?: string[]; blobs?: string[] } = {}): Promise<Hold> {
+    const owner = procRef(process.pid)!;
+    const file = path.join(this.root, 'holds', `${owner.pid}-${owner.start}-${crypto.randomBytes(4).toString('hex')}.json`);
+    const rec: HoldRecord = { owner, layers: [...(what.layers ?? [])], blobs: [...(what.blobs ?? [])] };
+    await this.locked(() => writeJsonAtomic(file, rec));
+    return {
+      add: (more) => this.locked(() => {
+        rec.layers.push(...(more.layers ?? []));
+        rec.blobs.push(...(more.blobs ?? []));
+        writeJsonAtomic(file, rec);
+      }),
+      release: () => this.locked(() => fs.rmSync(file, { force: true })),
+    };
+  }
+
+  /** What live holds keep; lapsed holds (their process died) are removed. Call under the lock. */
+  holds(): { layers: Set<string>; blobs: Set<string> } {
+    const out = { layers: new Set<string>(), blobs: new Set<string>() };
+    const dir = path.join(this.root, 'holds');
+    for (const name of fs.readdirSync(dir)) {
+      let rec: HoldRecord | undefined;
+      try { rec = readJson<HoldRecord | undefined>(path.join(dir, name), undefined); } catch { /* damaged: lapsed */ }
+      if (!rec || !sameProcess(rec.owner)) {
+        fs.rmSync(path.join(dir, name), { force: true });
+        continue;
+      }
+      for (const l of rec.layers) out.layers.add(l);
+      for (const b of rec.blobs) out.blobs.add(b);
     }
     return out;
   }

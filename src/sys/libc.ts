@@ -21,7 +21,8 @@ type Fn = (...args: any[]) => any;
 interface Libc {
   mount: Fn; umount2: Fn; syscall3: Fn; sethostname: Fn; prctl: Fn; setresuid: Fn; setresgid: Fn;
   setgroups: Fn; execve: Fn; fcntl: Fn; mknod: Fn; lsetxattr: Fn; ioctlInt: Fn; ioctlPtr: Fn; ioctlWinsize: Fn;
-  setsid: Fn; flock: Fn; signal: Fn; lgetxattr: Fn; dup2: Fn; pipe2: Fn;
+  setsid: Fn; flock: Fn; signal: Fn; lgetxattr: Fn; dup2: Fn; pipe2: Fn; socket: Fn; close: Fn; ioctlBuf: Fn;
+  chroot: Fn;
 }
 
 let cached: Libc | undefined;
@@ -52,6 +53,10 @@ function lib(): Libc {
     flock: l.func('int flock(int fd, int op)'),
     dup2: l.func('int dup2(int from, int to)'),
     pipe2: l.func('int pipe2(_Out_ int *fds, int flags)'),
+    socket: l.func('int socket(int domain, int type, int protocol)'),
+    close: l.func('int close(int fd)'),
+    ioctlBuf: l.func('ioctl', 'int', ['int', 'unsigned long', 'void *']) as unknown as Fn,
+    chroot: l.func('int chroot(const char *path)'),
   };
   return cached;
 }
@@ -89,6 +94,15 @@ export function umount2(target: string, flags: number): void {
   check(lib().umount2(target, flags), () => `unmounting \`${target}\``);
 }
 export const MNT_DETACH = 2;
+
+/**
+ * chroot(2): from now on every path, absolute or relative, and every symlink
+ * resolve inside `dir`. The cwd is left where it was: chdir('/') next
+ * (process.chdir, which also resets Node's cached cwd).
+ */
+export function chroot(dir: string): void {
+  check(lib().chroot(dir), () => `changing root to \`${dir}\``);
+}
 
 const SYS_PIVOT_ROOT = 155;
 const SYS_CLOSE_RANGE = 436;
@@ -207,4 +221,24 @@ export function pipe2(): [number, number] {
   const fds = new Int32Array([-1, -1]);
   check(lib().pipe2(fds, O_CLOEXEC), () => 'creating a pipe');
   return [fds[0], fds[1]];
+}
+
+const AF_INET = 2;
+const SOCK_DGRAM_CLOEXEC = 2 | 0o2000000;
+const SIOCGIFFLAGS = 0x8913;
+const SIOCSIFFLAGS = 0x8914;
+const IFF_UP = 1;
+
+/** `ip link set NAME up` through SIOCSIFFLAGS (struct ifreq: 16-byte name, then the flags). */
+export function linkUp(name: string): void {
+  const fd = check(lib().socket(AF_INET, SOCK_DGRAM_CLOEXEC, 0), () => `opening a socket to bring \`${name}\` up`);
+  try {
+    const ifreq = Buffer.alloc(40);
+    ifreq.write(name, 0, 15);
+    check(lib().ioctlBuf(fd, SIOCGIFFLAGS, ifreq), () => `reading the flags of \`${name}\``);
+    ifreq.writeUInt16LE(ifreq.readUInt16LE(16) | IFF_UP, 16);
+    check(lib().ioctlBuf(fd, SIOCSIFFLAGS, ifreq), () => `bringing \`${name}\` up`);
+  } finally {
+    lib().close(fd);
+  }
 }

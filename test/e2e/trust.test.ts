@@ -9,11 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
+import crypto from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { suite, skip, SOLO_USER } from './harness.ts';
 import { layered } from '../fixtures/images.ts';
 import { busyboxBase } from '../fixtures/oci-image.ts';
-import { freePort } from '../fixtures/registry.ts';
+import { freePort, pushImage } from '../fixtures/registry.ts';
+import { startProxy } from '../fixtures/proxy.ts';
 
 const s = suite({
   'test/layered': layered,
@@ -233,4 +235,34 @@ test('a dead network helper takes its container along: never Up without a networ
   assert.equal((await t('start', 'netlost')).status, 0);
   assert.equal(await fetchSoon(port), 'served by httpd\n');
   assert.equal((await t('rm', '-f', 'netlost')).status, 0);
+});
+
+test('garbage collection never eats a pull: prune and rmi in a loop during a pull, then the image runs', { skip }, async () => {
+  // A pull made slow by a proxy, so the collections run while its layers are committed one by one.
+  const bulk = crypto.randomBytes(400_000);
+  pushImage({
+    layers: [{ entries: busyboxBase('tspod-gc') }, { compression: 'none', entries: [{ path: 'bulk.bin', content: bulk }] }],
+    config: { Cmd: ['/bin/sh'] },
+  }, s.ref('test/gcpull:latest'));
+  const proxy = await startProxy({ upstream: s.reg.host, faults: [{ match: /\/blobs\/sha256:/, kind: 'slow', bytesPerTick: 8192 }] });
+  try {
+    const ref = `${proxy.host}/test/gcpull`;
+    let done = false;
+    const pull = s.env.tspod(['pull', ref], { timeoutMs: 120_000 }).finally(() => { done = true; });
+    let collections = 0;
+    while (!done) {
+      await t('container', 'prune', '-f');
+      await t('rmi', '-f', 'no-such-image');
+      collections++;
+    }
+    const pulled = await pull;
+    assert.equal(pulled.status, 0, pulled.stderr);
+    assert.ok(collections >= 2, `only ${collections} collections ran during the pull`);
+    const r = await t('run', '--rm', ref, 'sh', '-c', 'wc -c < /bulk.bin');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '400000');
+    assert.equal((await t('rmi', ref)).status, 0);
+  } finally {
+    await proxy.stop();
+  }
 });

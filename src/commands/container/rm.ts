@@ -18,7 +18,8 @@ export class RmCommand extends TspodCommand {
 
   async run(): Promise<number> {
     const store = this.openStore();
-    const status = await this.eachItem(this.containers, (q) => removeContainer(store, q, { force: this.force, volumes: this.volumes }));
+    const status = await this.eachItem(this.containers, (q) => removeContainer(store, q, { force: this.force, volumes: this.volumes }),
+      { missingOk: this.force ? 'ERR_TSPOD_NO_SUCH_CONTAINER' : undefined });
     await collectGarbage(store);
     return status;
   }

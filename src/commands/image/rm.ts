@@ -19,7 +19,7 @@ export class RmiCommand extends TspodCommand {
       const r = await removeImage(store, query, this.force);
       for (const t of r.untagged) this.out(`Untagged: ${t}`);
       for (const d of r.deleted) this.out(`Deleted: ${d}`);
-    }, { echo: false });
+    }, { echo: false, missingOk: this.force ? 'ERR_TSPOD_NO_SUCH_IMAGE' : undefined });
     await collectGarbage(store);
     return status;
   }
