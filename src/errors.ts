@@ -95,6 +95,20 @@ export class RegistryError extends TspodError {
   }
 }
 
+const SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * A failed file operation as one line: what was done, the path, the cause.
+ * A full disk or quota gets its own code (not worth retrying; freeing space helps).
+ */
+export function fileError(what: string, file: string, err: unknown): TspodError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && SPACE.has(code)) {
+    return new TspodError('ERR_TSPOD_NO_SPACE', `${what} \`${file}\`: no space left on device (${code}); free some space and try again`, { cause: err });
+  }
+  return new TspodError('ERR_TSPOD_STORAGE', `${what} \`${file}\`: ${code ?? (err as Error).message ?? String(err)}`, { cause: err });
+}
+
 /** Renders any thrown value as the one line a user sees. */
 export function describeError(err: unknown): string {
   if (err instanceof TspodError) return err.message;

@@ -18,7 +18,7 @@ import { unpackInUserns } from '../layer/helper.ts';
 import { removeTrees } from '../userns/trampoline.ts';
 import { upsertImage, type ImageRecord } from '../storage/images.ts';
 import type { Store, Hold } from '../storage/store.ts';
-import { RegistryError, TspodError } from '../errors.ts';
+import { RegistryError, TspodError, fileError } from '../errors.ts';
 import { quietProgress, type Progress } from '../ui/progress.ts';
 import { logger } from '../log.ts';
 
@@ -76,6 +76,7 @@ async function fetchBlob(client: RegistryClient, store: Store, repo: string, dig
       try {
         await pipeline(r.stream, meter, fs.createWriteStream(tmp));
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).syscall === 'write' || (err as NodeJS.ErrnoException).syscall === 'open') throw fileError(`downloading blob ${short(digest)}: writing`, tmp, err);
         throw new RegistryError(`downloading blob ${short(digest)}: ${(err as Error).message}`, { temporary: true, cause: err });
       }
       const actual = `sha256:${hash.digest('hex')}`;

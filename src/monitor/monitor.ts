@@ -32,7 +32,7 @@ import { unlockPty, setWinsize, pipe2 } from '../sys/libc.ts';
 import type { ContainerRecord } from '../storage/containers.ts';
 import type { InitMessage } from '../runtime/channel.ts';
 import { logger } from '../log.ts';
-import { describeError } from '../errors.ts';
+import { describeError, type TspodError } from '../errors.ts';
 
 const debug = logger('monitor');
 
@@ -115,9 +115,21 @@ class Monitor {
     this.report = report;
   }
 
+  /** Status changes are written even on a full disk: the spare space is given up for them. */
   private setState(patch: Partial<PersistentState>): void {
     this.state = { ...this.state, ...patch };
-    writePersistent(this.layout, this.state);
+    try {
+      writePersistent(this.layout, this.state);
+    } catch (err) {
+      if ((err as TspodError).code !== 'ERR_TSPOD_NO_SPACE' || !fs.existsSync(this.layout.spare)) throw err;
+      fs.rmSync(this.layout.spare, { force: true });
+      writePersistent(this.layout, this.state);
+    }
+  }
+
+  /** Sets space aside for the status writes of this run (a no-op on a disk already full). */
+  private reserveSpare(): void {
+    try { fs.writeFileSync(this.layout.spare, Buffer.alloc(32 * 1024), { mode: 0o600 }); } catch { fs.rmSync(this.layout.spare, { force: true }); }
   }
 
   private setLive(live: LiveState): void {
@@ -126,7 +138,8 @@ class Monitor {
   }
 
   private output(stream: Stream, data: Buffer): void {
-    fs.writeSync(this.logFd, formatChunk(stream, data, logTime(Date.now(), this.seq++)));
+    // On a full disk the log loses lines (as docker's does); attached clients still get them.
+    try { fs.writeSync(this.logFd, formatChunk(stream, data, logTime(Date.now(), this.seq++))); } catch (err) { debug('log write: %s', (err as Error).message); }
     const frame = encodeFrame(stream === 'stdout' ? FRAME.STDOUT : FRAME.STDERR, data);
     for (const c of this.clients) c.write(frame);
   }
@@ -292,6 +305,7 @@ class Monitor {
     const policy = parseRestartPolicy(this.rec.hostConfig.restartPolicy ?? 'no');
     fs.rmSync(this.layout.stopRequested, { force: true });
     fs.rmSync(this.layout.paused, { force: true });
+    this.reserveSpare();
     let delay = 0;
     let first = true;
     let result: RunResult;

@@ -1,7 +1,7 @@
 /** Crash-safe file writes: temp file, fsync, rename, fsync of the directory. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TspodError } from '../errors.ts';
+import { TspodError, fileError } from '../errors.ts';
 
 export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
   const dir = path.dirname(file);
@@ -20,7 +20,7 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o64
     try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new TspodError('ERR_TSPOD_STORAGE', `writing \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw fileError('writing', file, err);
   }
 }
 
@@ -39,7 +39,7 @@ export function writeJsonVolatile(file: string, value: unknown): void {
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new TspodError('ERR_TSPOD_STORAGE', `writing \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw fileError('writing', file, err);
   }
 }
 

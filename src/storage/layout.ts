@@ -42,6 +42,8 @@ export class ContainerLayout {
   get work(): string { return path.join(this.dir, 'work'); }
   /** An empty lower dir, for an image without layers. */
   get emptyLower(): string { return path.join(this.dir, 'empty'); }
+  /** Space the monitor sets aside, given up so the last exit status can be written on a full disk. */
+  get spare(): string { return path.join(this.dir, '.spare'); }
 
   // ---- per boot ----
   /** Pids (with start times) of the monitor and the container's pid 1. */

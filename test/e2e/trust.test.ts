@@ -266,3 +266,41 @@ test('garbage collection never eats a pull: prune and rmi in a loop during a pul
     await proxy.stop();
   }
 });
+
+test('disk full is survivable: one line naming the path, exit 125, exit statuses recorded, space reclaimed', { skip: skip || (!asRoot && 'needs root to mount a small filesystem') }, async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-full-'));
+  const image = path.join(tmp, 'small.img');
+  const mnt = path.join(tmp, 'mnt');
+  fs.mkdirSync(mnt);
+  spawnSync('truncate', ['-s', '24M', image]);
+  assert.equal(spawnSync('mkfs.ext4', ['-q', '-F', image]).status, 0);
+  assert.equal(spawnSync('mount', ['-o', 'loop', image, mnt]).status, 0, 'mounting a loop filesystem');
+  const opts = { env: { XDG_DATA_HOME: mnt } };
+  const small = (...args: string[]) => s.env.tspod(args, opts);
+  try {
+    fs.chownSync(mnt, s.env.uid, s.env.uid);
+    fs.chmodSync(tmp, 0o755);
+    assert.equal((await small('pull', img())).status, 0);
+    // The container fills the disk: its own writes fail, and its exit is still recorded.
+    assert.equal((await small('run', '-d', '--name', 'filler', img(), 'sh', '-c', 'dd if=/dev/zero of=/fill bs=1M count=100; echo dd-status=$?; exit 3')).status, 0);
+    await until('the filler to exit', async () => /Exited/.test((await small('ps', '-a')).stdout), 30_000);
+    assert.match((await small('ps', '-a')).stdout, /Exited \(3\)/);
+    assert.match((await small('logs', 'filler')).stdout, /dd-status=1/);
+    const pull = await small('pull', s.ref('test/web'));
+    assert.equal(pull.status, 125);
+    assert.match(pull.stderr, /^Error: .*`\/.*`.*(ENOSPC|no space left on device)/i);
+    assert.equal(pull.stderr.trim().split('\n').length, 1, pull.stderr);
+    const images = await small('images', '--format', '{{.Repository}}');
+    assert.equal(images.status, 0);
+    assert.equal(images.stdout.trim(), s.ref('test/layered'), 'no half-stored image');
+    // Space freed: everything works again.
+    assert.equal((await small('rm', '-f', 'filler')).status, 0);
+    const again = await small('pull', s.ref('test/web'));
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal((await small('run', '--rm', s.ref('test/web'), 'cat', '/www/index.html')).stdout, 'served by httpd\n');
+  } finally {
+    await small('system', 'reset', '-f');
+    spawnSync('umount', [mnt]);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
