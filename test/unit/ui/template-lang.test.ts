@@ -115,6 +115,9 @@ test('len, index, slice', () => {
   assert.equal(render('{{index .Args 1}} {{index . "a" 1 "b"}}', { ...ctr, a: [0, { b: 'deep' }] }).replace(/^echo hi /, ''), 'deep');
   assert.equal(render('{{slice .Args 1}} {{slice .Args 0 1}} {{slice .Name 1 3}} {{slice .Name}}', ctr), '[echo hi] [-c] we /web');
   fails('{{index .Args 5}}', ctr, /error calling index: index out of range: 5/);
+  assert.equal(render('{{index .Nope "k"}}', ctr), '<no value>', 'a nil map gives the zero value');
+  fails('{{index .Config.Entrypoint 0}}', ctr, /index out of range: 0/);
+  fails('{{index nil 0}}', ctr, /index of untyped nil/);
   fails('{{slice .Args 2 1}}', ctr, /invalid slice index: 2 > 1/);
   fails('{{len 3}}', {}, /len of type int/);
 });
