@@ -98,7 +98,6 @@ function index(item: unknown, ...keys: unknown[]): unknown {
       case 'nil':
         // A nil map (docker's typed `null` maps) gives the zero value; a nil slice has no elements.
         if (typeof key === 'string') { cur = undefined; break; }
-        if (cur === item && keys.length && item === null) throw new CallError('index of untyped nil');
         throw new CallError(`index out of range: ${goString(key)}`);
       case 'slice': case 'string': {
         if (kindOf(key) !== 'int') throw new CallError(`cannot index slice/array with type ${typeName(key)}`);
