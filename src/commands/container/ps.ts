@@ -15,6 +15,7 @@ function statusText(c: Container): string {
     case 'paused': return `Up ${humanDuration(Date.now() - Date.parse(s.startedAt))} (Paused)`;
     case 'restarting': return `Restarting (${s.exitCode}) ${humanAgo(s.finishedAt)}`;
     case 'created': return 'Created';
+    case 'unknown': return 'Unknown';
     default: return `Exited (${s.exitCode}) ${humanAgo(s.finishedAt)}`;
   }
 }
