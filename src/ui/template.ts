@@ -22,8 +22,6 @@ import { execute } from './template/exec.ts';
 import { BUILTINS, HEADER_FUNCS } from './template/funcs.ts';
 import { tabwrite } from './tabwriter.ts';
 
-export { goString } from './template/gofmt.ts';
-
 export interface TemplateOptions {
   /** Column titles by field name (docker's header context of the command). */
   headers?: Record<string, string>;
@@ -38,7 +36,9 @@ export interface Template {
   table: boolean;
   /** Whether it was `json` (one JSON document per item). */
   json: boolean;
+  /** The header row: the template run over column titles (partial if it fails, as docker's). */
   header(): string;
+  /** One item; throws a usage error (`template: ...`) when execution fails. */
   render(data: unknown): string;
   /** A whole list: header and rows aligned for `table`, else one rendering per line. */
   list(items: unknown[]): string;
@@ -51,6 +51,7 @@ export function defaultHeader(field: string): string {
 
 const FUNC_NAMES = new Set(Object.keys(BUILTINS));
 
+/** Parses a --format value; a syntax error throws a usage error here, before any work. */
 export function compileTemplate(format: string, opts: TemplateOptions = {}): Template {
   let src = format;
   const json = src.trim() === 'json';
