@@ -3,6 +3,7 @@
 //   dist/monitor.cjs     the per-container monitor's own small bundle
 //   dist/init.cjs        the in-namespace init's own bundle
 //   dist/koffi/...       koffi's native addon, where src/sys/koffi.ts looks
+//   dist/tspod-rt        the native runtime helper, from native/*.c (cc -static)
 //   dist/tspod           the single executable: Node 22 (the `node` npm
 //                        package's binary, no download) with the bundles and
 //                        the addon as SEA assets, made by @yao-pkg/pkg's SEA
@@ -11,6 +12,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
@@ -21,6 +23,11 @@ await build({ ...common, entryPoints: [path.join(root, 'src/main.ts')], outfile:
 await build({ ...common, entryPoints: [path.join(root, 'src/monitor/entry.ts')], outfile: path.join(dist, 'monitor.cjs') });
 // The init runs at every container start: a bundle of its own starts sooner.
 await build({ ...common, entryPoints: [path.join(root, 'src/runtime/init-entry.ts')], outfile: path.join(dist, 'init.cjs') });
+// The native helper (native/*.c): statically linked, so it runs on any distro.
+const rt = path.join(dist, 'tspod-rt');
+const sources = fs.readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.c')).map((f) => path.join(root, 'native', f));
+execFileSync(process.env.CC || 'cc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-s', '-o', `${rt}.tmp`, ...sources], { stdio: 'inherit' });
+fs.renameSync(`${rt}.tmp`, rt);
 const addon = path.join(root, 'node_modules/koffi/build/koffi/linux_x64/koffi.node');
 const dest = path.join(dist, 'koffi/linux_x64/koffi.node');
 fs.mkdirSync(path.dirname(dest), { recursive: true });
@@ -66,6 +73,7 @@ if (!process.env.TSPOD_NO_SEA) {
       seaConfig: {
         assets: {
           'tspod.cjs': path.join(dist, 'tspod.cjs'), 'monitor.cjs': path.join(dist, 'monitor.cjs'), 'init.cjs': path.join(dist, 'init.cjs'), 'koffi.node': dest,
+          'tspod-rt': rt,
         },
         disableExperimentalSEAWarning: true,
         // NODE_OPTIONS from the environment never reaches the Node inside tspod.

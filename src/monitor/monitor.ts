@@ -25,6 +25,14 @@ import { outboundOf } from '../slirp/hosts.ts';
 import { attachEndpoint, ifnameFor } from '../slirp/bridge.ts';
 import { findNetwork } from '../slirp/networks.ts';
 import { startUserMode, type UserModeStack } from '../slirp/usermode.ts';
+import { startForwarder, type Forwarder } from '../slirp/forwarder.ts';
+
+/** What runs beside a container for its network; dies with the monitor. */
+interface NetworkRun {
+  /** Resolves with a message if a part dies while the container runs. */
+  exited: Promise<string>;
+  stop(): Promise<void>;
+}
 import { ensureHolder } from '../slirp/holder.ts';
 import { shouldRestart, nextDelay, parseRestartPolicy } from './restart.ts';
 import { onLines } from './lines.ts';
@@ -226,14 +234,15 @@ class Monitor {
     const closed = new Promise<number>((resolve) => {
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
-    let stack: UserModeStack | undefined;
+    let stack: NetworkRun | undefined;
     if (waitsForNetwork(hostConfig)) {
       try {
         stack = await this.setupNetwork(child.pid!, join.pid);
         channel.write(JSON.stringify({ type: 'net' }) + '\n');
       } catch (err) {
         // The init is waiting for the network: closing the channel ends it.
-        error = { code: 'ERR_TSPOD_NETWORK', message: describeError(err), exit: 125 };
+        const code = (err as TspodError).code?.startsWith('ERR_TSPOD') ? (err as TspodError).code : 'ERR_TSPOD_NETWORK';
+        error = { code, message: describeError(err), exit: 125 };
         channel.destroy();
       }
     }
@@ -266,17 +275,33 @@ class Monitor {
   }
 
   /** The user-mode stack and the user-defined networks of the container whose trampoline is `pid`. */
-  private async setupNetwork(pid: number, holderPid: number): Promise<UserModeStack | undefined> {
+  /**
+   * The user-mode stack (the way out, and published UDP ports), the
+   * user-defined networks, then the TCP port forwarder (which needs the
+   * container's address in place) of the container whose trampoline is `pid`.
+   */
+  private async setupNetwork(pid: number, holderPid: number): Promise<NetworkRun | undefined> {
     const rec = this.rec;
     const outbound = outboundOf(rec);
     const onNetwork = parseNetworkMode(rec.hostConfig.networkMode).kind === 'network';
+    const ports = rec.hostConfig.portBindings ?? [];
     const [stack] = await Promise.all([
-      outbound ? startUserMode({ mode: outbound, pid, ports: rec.hostConfig.portBindings ?? [], runDir: path.join(this.runRoot, 'net'), ifname: onNetwork ? 'tap0' : undefined }) : undefined,
+      outbound ? startUserMode({ mode: outbound, pid, ports: ports.filter((p) => p.protocol === 'udp'), runDir: path.join(this.runRoot, 'net'), ifname: onNetwork ? 'tap0' : undefined }) : undefined,
       ...Object.entries(rec.hostConfig.networks ?? {}).map(([name, endpoint]) => attachEndpoint({
         holderPid, containerId: rec.id, containerPid: pid, network: findNetwork(this.storeRoot, name), endpoint, ifname: ifnameFor(rec, name),
       })),
     ]);
-    return stack;
+    const tcp = ports.filter((p) => p.protocol === 'tcp');
+    let forwarder: Forwarder | undefined;
+    try {
+      forwarder = tcp.length ? await startForwarder(pid, tcp) : undefined;
+    } catch (err) {
+      await stack?.stop();
+      throw err;
+    }
+    const parts = [stack, forwarder].filter((p): p is UserModeStack | Forwarder => p !== undefined);
+    if (!parts.length) return undefined;
+    return { exited: Promise.race(parts.map((p) => p.exited)), stop: async () => { await Promise.all(parts.map((p) => p.stop())); } };
   }
 
   /** Host pid of a running container whose namespaces this one joins. */

@@ -47,7 +47,7 @@ function pastaPorts(ports: PortBinding[], proto: 'tcp' | 'udp'): string[] {
   return (specs.length ? specs : ['none']).flatMap((spec) => [flag, spec]);
 }
 
-function collect(stream: Readable | null): () => string {
+export function collect(stream: Readable | null): () => string {
   let text = '';
   stream?.setEncoding('utf8').on('data', (d: string) => { if (text.length < 4096) text += d; });
   // pasta also tries syslog and says so on stderr when there is none.
@@ -55,7 +55,7 @@ function collect(stream: Readable | null): () => string {
 }
 
 /** Resolves when the process exits (its last words read if they come soon: a child of it may hold the pipe). */
-function exitOf(child: ChildProcess, what: string, output: () => string): Promise<string> {
+export function exitOf(child: ChildProcess, what: string, output: () => string): Promise<string> {
   return new Promise((resolve) => child.once('exit', (code, signal) => {
     const say = () => resolve(`${what} exited (${signal ?? `status ${code}`})${output() ? `: ${output()}` : ''}`);
     const timer = setTimeout(say, 100);

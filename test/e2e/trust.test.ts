@@ -304,3 +304,26 @@ test('disk full is survivable: one line naming the path, exit 125, exit statuses
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('a published port never makes a client look local, and never publishes a loopback-only service', { skip }, async () => {
+  const [port, loopPort] = [await freePort(), await freePort()];
+  const peer = 'mkdir -p /www/cgi-bin; printf "#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho \\$REMOTE_ADDR\\n" > /www/cgi-bin/peer; chmod 755 /www/cgi-bin/peer;'
+    + ' httpd -p 127.0.0.1:81 -h /www; exec httpd -f -p 80 -h /www';
+  const r = await t('run', '-d', '--name', 'peer', '-p', `127.0.0.1:${port}:80`, '-p', `127.0.0.1:${loopPort}:81`, s.ref('test/web'), 'sh', '-c', peer);
+  assert.equal(r.status, 0, r.stderr);
+  const seen = await new Promise<string>((resolve, reject) => {
+    const tryGet = (i: number) => http.get({ host: '127.0.0.1', port, path: '/cgi-bin/peer', timeout: 3000, insecureHTTPParser: true }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body.trim()));
+    }).on('error', (err) => (i > 50 ? reject(err) : setTimeout(() => tryGet(i + 1), 100)));
+    tryGet(0);
+  });
+  // busybox httpd listens on IPv6 too: an IPv4 peer shows as [::ffff:A.B.C.D].
+  const addr = /^(?:\[::ffff:)?(\d+\.\d+\.\d+\.\d+)\]?$/.exec(seen)?.[1];
+  assert.ok(addr, `the server saw ${seen}`);
+  assert.ok(!addr.startsWith('127.'), `the server saw the client as ${seen}: a loopback address`);
+  const inside = await t('exec', 'peer', 'wget', '-q', '-O', '-', 'http://127.0.0.1:81/index.html');
+  assert.equal(inside.stdout, 'served by httpd\n', 'the loopback-only server runs');
+  await assert.rejects(get(loopPort), 'a loopback-only service is not reachable through -p');
+  assert.equal((await t('rm', '-f', 'peer')).status, 0);
+});

@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PKGS=(uidmap docker-registry skopeo busybox-static fuse-overlayfs slirp4netns passt apache2-utils tmux zsh fish)
+PKGS=(gcc libc6-dev uidmap docker-registry skopeo busybox-static fuse-overlayfs slirp4netns passt apache2-utils tmux zsh fish)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

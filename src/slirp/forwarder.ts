@@ -1,0 +1,52 @@
+/**
+ * Published TCP ports through tspod's own forwarder (the native helper's
+ * `forward` job): it binds the host addresses, then joins the container's
+ * namespaces and connects to the container's own address for every client.
+ * The server sees a non-loopback peer (never 127.0.0.1, which servers trust)
+ * and a service bound only to the container's loopback is not published —
+ * as with docker's userland proxy. pasta's and slirp4netns's own TCP
+ * forwarding splice host-loopback clients onto the container's loopback, so
+ * they carry only UDP.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { start } from '../sys/spawn.ts';
+import { nativeHelper } from '../sys/native.ts';
+import { TspodError } from '../errors.ts';
+import { collect, exitOf } from './usermode.ts';
+import type { PortBinding } from './ports.ts';
+
+export interface Forwarder {
+  /** Resolves with a message if the forwarder dies while the container runs. */
+  readonly exited: Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The forwarder's spec of one binding: `[HOSTIP]:HOSTPORT=CTRPORT` (IPv6 in brackets). */
+export function forwardSpec(b: PortBinding): string {
+  const ip = b.hostIp.includes(':') ? `[${b.hostIp}]` : b.hostIp;
+  return `${ip}:${b.hostPort}=${b.containerPort}`;
+}
+
+/** Starts forwarding `bindings` (TCP) into the namespaces of `pid`; resolves once every port is bound. */
+export async function startForwarder(pid: number, bindings: PortBinding[]): Promise<Forwarder> {
+  const child: ChildProcess = start([nativeHelper(), 'forward', String(pid), ...bindings.map(forwardSpec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr = collect(child.stderr);
+  const exited = exitOf(child, 'the port forwarder', stderr);
+  const ready = new Promise<boolean>((resolve) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (d.includes('ready')) resolve(true); });
+    void exited.then(() => resolve(false));
+  });
+  if (!(await ready)) {
+    const why = stderr().replace(/^tspod-rt: /, '');
+    const inUse = /Address already in use/.exec(why);
+    throw new TspodError(inUse ? 'ERR_TSPOD_PORT_IN_USE' : 'ERR_TSPOD_NETWORK', inUse ? `cannot publish: ${why}` : `publishing ports: ${why || await exited}`);
+  }
+  return {
+    exited,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
