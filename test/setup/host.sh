@@ -14,7 +14,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PKGS=(gcc libc6-dev uidmap docker-registry skopeo busybox-static fuse-overlayfs slirp4netns passt apache2-utils tmux zsh fish)
+# debootstrap and attr build the server fixture images (test/fixtures/debian-image.ts);
+# curl, redis-tools and postgresql-client are their real clients (test/e2e/servers.test.ts).
+PKGS=(gcc libc6-dev uidmap docker-registry skopeo busybox-static fuse-overlayfs slirp4netns passt apache2-utils tmux zsh fish
+  debootstrap attr curl redis-tools postgresql-client)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
