@@ -19,13 +19,9 @@ async function internal(entry: string, args: string[]): Promise<void> {
     await monitorMain(args[0], args[1], args[2]);
   }
   if (entry === '__cp') {
-    const { runCopyJob } = await import('./runtime/cp.ts');
-    try {
-      runCopyJob(JSON.parse(args[0]));
-    } catch (err) {
-      process.stderr.write(`${describeError(err)}\n`);
-      process.exitCode = 1;
-    }
+    // Reports on fd 3 itself; everything it needs is loaded before it chroots.
+    const { copierMain } = await import('./runtime/copier.ts');
+    await copierMain(JSON.parse(args[0]));
   }
   if (entry === '__unpack') {
     const { unpackLayer } = await import('./layer/unpack.ts');

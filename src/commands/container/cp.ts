@@ -1,27 +1,25 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { lookup } from '../../runtime/lifecycle.ts';
-import { copy, splitContainerPath } from '../../runtime/cp.ts';
-import { UsageError } from '../../errors.ts';
+import { copy } from '../../runtime/cp.ts';
 
 export class CpCommand extends TspodCommand {
   static paths = [['cp'], ['container', 'cp']];
   static usage = TspodCommand.Usage({
     category: 'Containers',
     description: 'Copy files between a container and the host',
-    details: 'One side is CONTAINER:PATH. Into an existing directory the source keeps its name; SRC/. copies the contents. Symlinks in the container never lead out onto the host. Works on running and stopped containers.',
-    examples: [['Copy a directory out', '$0 cp web:/etc/nginx ./nginx-conf'], ['Copy a file in', '$0 cp app.conf web:/etc/app/']],
+    details: 'One side is CONTAINER:PATH. Into an existing directory the source keeps its name; SRC/. copies the contents. `-` as SRC reads a tar archive from stdin and extracts it into a directory of the container; `-` as DEST writes a tar archive of the container path to stdout. Files copied in belong to the container\'s root, files copied out to you. Symlinks in the container never lead out onto the host. Works on running and stopped containers.',
+    examples: [
+      ['Copy a directory out', '$0 cp web:/etc/nginx ./nginx-conf'],
+      ['Copy a file in', '$0 cp app.conf web:/etc/app/'],
+      ['Stream a tar archive in', '$0 cp - web:/srv < site.tar'],
+      ['Stream a tar archive out', '$0 cp web:/var/log - > logs.tar'],
+    ],
   });
 
   src = Option.String();
   dest = Option.String();
 
   async run(): Promise<void> {
-    const from = splitContainerPath(this.src);
-    const to = splitContainerPath(this.dest);
-    if (!!from === !!to) throw new UsageError('copying needs exactly one side to be CONTAINER:PATH');
-    const store = this.openStore();
-    if (from) await copy(store, lookup(store, from.container), 'from-container', from.path, this.dest);
-    else await copy(store, lookup(store, to!.container), 'to-container', to!.path, this.src);
+    await copy(this.openStore(), { src: this.src, dest: this.dest, stdin: this.context.stdin, stdout: this.context.stdout });
   }
 }
