@@ -23,6 +23,17 @@ async function internal(entry: string, args: string[]): Promise<void> {
     const { copierMain } = await import('./runtime/copier.ts');
     await copierMain(JSON.parse(args[0]));
   }
+  if (entry === '__pack') {
+    // A tar of args[1..] on stdout (src/layer/pack.ts); a failure as one JSON line on stderr.
+    const { packTree } = await import('./layer/pack.ts');
+    try {
+      await packTree(args[0] as 'layer' | 'union', args.slice(1), process.stdout);
+    } catch (err) {
+      const code = (err as { code?: string }).code?.startsWith('ERR_TSPOD') ? (err as { code: string }).code : 'ERR_TSPOD_LAYER';
+      process.stderr.write(JSON.stringify({ error: { code, message: describeError(err) } }) + '\n');
+      process.exitCode = 1;
+    }
+  }
   if (entry === '__unpack') {
     const { unpackLayer } = await import('./layer/unpack.ts');
     try {

@@ -28,6 +28,9 @@ export interface Response {
   stream: http.IncomingMessage;
 }
 
+/** A request body: bytes, or a factory of a fresh stream (so the request can be sent again). */
+export type Body = Buffer | (() => import('node:stream').Readable);
+
 const TEMPORARY_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNREFUSED', 'UND_ERR_SOCKET']);
 const USER_AGENT = 'tspod/0.1';
 
@@ -77,7 +80,9 @@ export class RegistryClient {
     this.agents.https.destroy();
   }
 
-  private send(url: URL, method: string, headers: Record<string, string>): Promise<Response> {
+  private send(url: URL, method: string, headers: Record<string, string>, body?: Body): Promise<Response> {
+    // The request log names method and URL only: never headers (Authorization) nor query secrets.
+    debug('%s %s%s', method, url.origin, url.pathname);
     return new Promise((resolve, reject) => {
       const mod = url.protocol === 'http:' ? http : https;
       const agent = url.protocol === 'http:' ? this.agents.http : this.agents.https;
@@ -90,7 +95,13 @@ export class RegistryClient {
           temporary: TEMPORARY_CODES.has(code), cause: err,
         }));
       });
-      req.end();
+      if (body === undefined) req.end();
+      else if (Buffer.isBuffer(body)) req.end(body);
+      else {
+        const src = body();
+        src.on('error', (err) => req.destroy(err));
+        src.pipe(req);
+      }
     });
   }
 
@@ -110,16 +121,18 @@ export class RegistryClient {
   }
 
   private async authenticate(challengeHeader: string, scope: string): Promise<void> {
+    const scopes = scope.split(' ');
     const challenges = parseChallenges(challengeHeader);
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const creds = this.opts.credentials;
     if (bearer?.params.realm) {
       const url = new URL(bearer.params.realm);
       if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
-      url.searchParams.set('scope', scope);
+      for (const sc of scopes) url.searchParams.append('scope', sc);
       const headers: Record<string, string> = {};
       if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
       debug('fetching token from %s for %s', url.origin + url.pathname, scope);
+      if (!creds && scopes.some((sc) => sc.includes('push'))) debug('no credentials for %s: asking for an anonymous push token', this.opts.host);
       const r = await this.send(url, 'GET', headers);
       const body = await readAll(r.stream);
       if (r.status !== 200) {
@@ -172,10 +185,41 @@ export class RegistryClient {
     throw new RegistryError(`too many redirects fetching ${pathname} from ${this.opts.host}`);
   }
 
+  /**
+   * Any request within the registry's API, authenticated for `scope` (space
+   * separated, e.g. `repository:a:pull,push repository:b:pull`); `target` is
+   * a path below /v2/ or an absolute URL (an upload location). The body is
+   * bytes or a factory (called again for the retry after a 401). Non-2xx
+   * statuses are returned, not thrown; redirects are not followed.
+   */
+  async request(method: string, target: string, opts: { scope: string; headers?: Record<string, string>; body?: Body }): Promise<Response> {
+    const base = await this.base();
+    const url = /^https?:/.test(target) ? new URL(target) : new URL(target.startsWith('/') ? `${base}${target}` : `${base}/v2/${target}`);
+    const sameHost = url.host === this.apiHost;
+    let r = await this.send(url, method, { ...opts.headers, ...(sameHost ? this.authHeader(opts.scope) : {}) }, opts.body);
+    if (r.status === 401 && sameHost && r.headers['www-authenticate']) {
+      r.stream.resume();
+      await this.authenticate(String(r.headers['www-authenticate']), opts.scope);
+      r = await this.send(url, method, { ...opts.headers, ...this.authHeader(opts.scope) }, opts.body);
+    }
+    return r;
+  }
+
+  /** The registry host as references name it. */
+  get host(): string { return this.opts.host; }
+
+  /** The absolute URL of an upload `Location` header, relative to the API base. */
+  async resolve(location: string): Promise<string> {
+    return new URL(location, `${await this.base()}/v2/`).toString();
+  }
+
   /** Throws a RegistryError for a non-2xx response, consuming its body. */
   async fail(r: Response, what: string): Promise<never> {
     const body = await readAll(r.stream).catch(() => Buffer.alloc(0));
     const msg = registryMessage(body);
+    if (r.status === 413) {
+      throw new RegistryError(`${what}: the registry refused the upload as too large (413)${msg ? `: ${msg}` : ''}`, { status: 413 });
+    }
     if (r.status === 401 || r.status === 403) {
       throw new RegistryError(`${what}: access denied (${r.status})${msg ? `: ${msg}` : ''}`, { code: 'ERR_TSPOD_AUTH', status: r.status });
     }

@@ -17,7 +17,8 @@ fi
 # debootstrap and attr build the server fixture images (test/fixtures/debian-image.ts);
 # curl, redis-tools and postgresql-client are their real clients (test/e2e/servers.test.ts).
 PKGS=(gcc libc6-dev uidmap docker-registry skopeo busybox-static fuse-overlayfs slirp4netns passt apache2-utils tmux zsh fish
-  debootstrap attr curl redis-tools postgresql-client)
+  debootstrap attr curl redis-tools postgresql-client
+  podman runc)  # podman: the independent client of the image round-trip tests (test/e2e/image-*.test.ts)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

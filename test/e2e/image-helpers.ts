@@ -1,0 +1,25 @@
+/** Shared by the image-*.test.ts files: podman and skopeo as the independent clients, as the test user. */
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { Env } from './harness.ts';
+
+/** Why podman tests are skipped here, or false. */
+export const noPodman = spawnSync('podman', ['--version']).status === 0 ? false : 'podman is not installed (test/setup/host.sh installs it)';
+
+/** Runs a command as the test user; returns status and output. */
+export function asUser(env: Env, cmd: string[], input?: string | Buffer): { status: number; stdout: string; stderr: string } {
+  const a = env.asUser(cmd);
+  const r = spawnSync(a[0], a.slice(1), { input, encoding: 'utf8', cwd: '/', timeout: 180_000, maxBuffer: 256 << 20 });
+  return { status: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** podman as the test user, with the flags that work on this host and a store in the scratch dir. */
+export function podman(env: Env, args: string[], input?: string): { status: number; stdout: string; stderr: string } {
+  fs.mkdirSync(`${env.scratch}/podman-conf`, { recursive: true });
+  return asUser(env, ['podman', '--cgroup-manager=cgroupfs', '--runtime=runc', '--events-backend=file', '--storage-driver=overlay',
+    '--root', `${env.scratch}/podman-root`, '--runroot', `${env.scratch}/podman-run`, ...args], input);
+}
+
+export function skopeo(env: Env, args: string[]): { status: number; stdout: string; stderr: string } {
+  return asUser(env, ['skopeo', ...args]);
+}
