@@ -37,6 +37,30 @@ rt_fail (rt_error *err, const char *fmt, ...)
   return -1;
 }
 
+int
+rt_fail_status (rt_error *err, int status, const char *code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  vfail (err, 0, fmt, ap);
+  va_end (ap);
+  err->status = status;
+  err->code = code;
+  return -1;
+}
+
+int
+rt_status (const rt_error *err)
+{
+  return err->status ? err->status : 125;
+}
+
+const char *
+rt_code (const rt_error *err)
+{
+  return err->code ? err->code : "ERR_TSPOD_CONTAINER_SETUP";
+}
+
 void
 rt_print (const rt_error *err)
 {

@@ -1,11 +1,19 @@
 /*
  * tspod-rt: the native half of tspod's runtime, one job per file. The
- * TypeScript engine decides everything and starts this helper with a job:
+ * TypeScript engine decides everything and starts this helper with a job
+ * (docs/runtime.md):
  *
- *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...   published TCP ports
+ *   tspod-rt init SPEC.json                             a container (init.c)
+ *   tspod-rt exec [--detach] PID SPEC.json              a process in a container (exec.c)
+ *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...   published TCP ports (forward.c)
+ *
+ * and, for tests: test-spec SPEC.json, test-user PASSWD GROUP USER (test.c).
  */
 #include "error.h"
+#include "exec.h"
 #include "forward.h"
+#include "init.h"
+#include "test.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -14,8 +22,13 @@ int
 main (int argc, char **argv)
 {
   rt_error err = { 0 };
+  const char *job = argc >= 2 ? argv[1] : "";
 
-  if (argc >= 2 && strcmp (argv[1], "forward") == 0)
+  if (strcmp (job, "init") == 0)
+    return init_main (argc - 1, argv + 1);
+  if (strcmp (job, "exec") == 0)
+    return exec_main (argc - 1, argv + 1);
+  if (strcmp (job, "forward") == 0)
     {
       if (forward_main (argc - 1, argv + 1, &err) < 0)
         {
@@ -24,6 +37,8 @@ main (int argc, char **argv)
         }
       return 0;
     }
-  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: forward)\n", argc >= 2 ? argv[1] : "");
+  if (strncmp (job, "test-", 5) == 0)
+    return test_main (argc - 1, argv + 1);
+  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: init, exec, forward)\n", job);
   return 125;
 }

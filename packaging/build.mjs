@@ -23,10 +23,11 @@ await build({ ...common, entryPoints: [path.join(root, 'src/main.ts')], outfile:
 await build({ ...common, entryPoints: [path.join(root, 'src/monitor/entry.ts')], outfile: path.join(dist, 'monitor.cjs') });
 // The init runs at every container start: a bundle of its own starts sooner.
 await build({ ...common, entryPoints: [path.join(root, 'src/runtime/init-entry.ts')], outfile: path.join(dist, 'init.cjs') });
-// The native helper (native/*.c): statically linked, so it runs on any distro.
+// The native helper (native/*.c): statically linked, so it runs on any distro;
+// libseccomp and jansson from Debian's static archives (libseccomp-dev, libjansson-dev).
 const rt = path.join(dist, 'tspod-rt');
 const sources = fs.readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.c')).map((f) => path.join(root, 'native', f));
-execFileSync(process.env.CC || 'cc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-s', '-o', `${rt}.tmp`, ...sources], { stdio: 'inherit' });
+execFileSync(process.env.CC || 'cc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-s', '-o', `${rt}.tmp`, ...sources, '-lseccomp', '-ljansson'], { stdio: 'inherit' });
 fs.renameSync(`${rt}.tmp`, rt);
 const addon = path.join(root, 'node_modules/koffi/build/koffi/linux_x64/koffi.node');
 const dest = path.join(dist, 'koffi/linux_x64/koffi.node');
