@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'ERR_TSPOD_NO_SUCH_NETWORK'
   | 'ERR_TSPOD_PORT_IN_USE'
   | 'ERR_TSPOD_PORT_DENIED'
+  | 'ERR_TSPOD_ARCHIVE'
   | 'ERR_TSPOD_CGROUP';
 
 export class TspodError extends Error {

@@ -256,8 +256,8 @@ async function peek(input: Readable, n: number): Promise<{ head: Buffer; stream:
 }
 
 export interface NewImage {
-  /** The config document; rootfs.diff_ids must match `layers`. */
-  config: Record<string, unknown>;
+  /** The config document (or its exact bytes, which keep the image id); rootfs.diff_ids must match `layers`. */
+  config: Record<string, unknown> | Buffer;
   layers: StoredLayer[];
   /** Full names to give it. */
   names: string[];
@@ -269,7 +269,8 @@ export interface NewImage {
 
 /** Stores config and manifest blobs and writes the image record (names move from other images). */
 export async function recordImage(store: Store, hold: Hold, img: NewImage): Promise<ImageRecord> {
-  const config = Buffer.from(JSON.stringify(img.config));
+  const config = Buffer.isBuffer(img.config) ? img.config : Buffer.from(JSON.stringify(img.config));
+  const doc = JSON.parse(config.toString('utf8')) as { created?: unknown };
   const id = sha256(config);
   const layerType = img.oci ? LAYER_MEDIA.ociGzip : LAYER_MEDIA.dockerGzip;
   const manifest: ImageManifest = {
@@ -290,7 +291,7 @@ export async function recordImage(store: Store, hold: Hold, img: NewImage): Prom
     manifestDigest,
     layers: img.layers.map((l) => l.diffId),
     size: img.layers.reduce((a, l) => a + l.size, 0),
-    created: typeof img.config.created === 'string' ? img.config.created : new Date().toISOString(),
+    created: typeof doc.created === 'string' ? doc.created : new Date().toISOString(),
     stored: new Date().toISOString(),
   };
   return store.locked(() => {

@@ -23,3 +23,17 @@ export function podman(env: Env, args: string[], input?: string): { status: numb
 export function skopeo(env: Env, args: string[]): { status: number; stdout: string; stderr: string } {
   return asUser(env, ['skopeo', ...args]);
 }
+
+/** tspod as the test user with binary stdin/stdout. */
+export function tspodBytes(env: Env, args: string[], input?: Buffer): { status: number; stdout: Buffer; stderr: string } {
+  const a = env.argv(args);
+  const r = spawnSync(a[0], a.slice(1), { input, cwd: '/', timeout: 180_000, maxBuffer: 512 << 20 });
+  return { status: r.status ?? 128, stdout: r.stdout ?? Buffer.alloc(0), stderr: r.stderr?.toString() ?? '' };
+}
+
+/** Names of a tar's entries (GNU tar's listing). */
+export function tarList(file: string): string[] {
+  const r = spawnSync('tar', ['-tf', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`tar -tf ${file}: ${r.stderr}`);
+  return r.stdout.split('\n').filter(Boolean);
+}

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import { Option } from 'clipanion';
+import { TspodCommand } from '../base.ts';
+import { exportContainer } from '../../image/container-fs.ts';
+import { UsageError, fileError } from '../../errors.ts';
+
+export class ExportCommand extends TspodCommand {
+  static paths = [['export'], ['container', 'export']];
+  static usage = TspodCommand.Usage({
+    category: 'Containers',
+    description: "Export a container's filesystem as a tar archive",
+    details: 'The merged filesystem as the container sees it (image layers and its own changes, deletions applied), owners as inside the container. Works on running and stopped containers.',
+    examples: [['Flatten a container into a new image', '$0 export web | $0 import - web-flat']],
+  });
+
+  output = Option.String('-o,--output', { description: 'Write to a file, instead of STDOUT' });
+  container = Option.String();
+
+  async run(): Promise<void> {
+    const store = this.openStore();
+    const stdout = this.context.stdout as NodeJS.WriteStream;
+    if (!this.output) {
+      if (stdout.isTTY) throw new UsageError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+      await exportContainer(store, this.container, stdout);
+      return;
+    }
+    const tmp = `${this.output}.tspod-${process.pid}.tmp`;
+    const file = fs.createWriteStream(tmp);
+    try {
+      await exportContainer(store, this.container, file);
+      await new Promise<void>((res, rej) => file.end((err?: Error | null) => (err ? rej(err) : res())));
+      fs.renameSync(tmp, this.output);
+    } catch (err) {
+      file.destroy();
+      fs.rmSync(tmp, { force: true });
+      throw (err as NodeJS.ErrnoException).syscall ? fileError('writing', this.output, err) : err;
+    }
+  }
+}
