@@ -21,7 +21,7 @@ const img = (name: keyof typeof servers) => `${s.reg.host}/servers/${name}:lates
 
 /** Building the images needs root; a non-root developer can run the tests once root has filled the cache. */
 const skipServers = skip || (process.getuid!() !== 0 && Object.values(servers).some((i) => !cachedLayout(i))
-  ? 'the server images are not built yet: run `node --experimental-strip-types test/fixtures/servers.ts` as root' : false);
+  ? 'the server images are not built yet: run `npx node --experimental-strip-types test/fixtures/servers.ts` as root' : false);
 
 before(async () => {
   if (skipServers) return;
