@@ -36,7 +36,7 @@ function pairs(value: string, change: string): Array<[string, string]> {
     return [[m[1], m[2]]];
   }
   const out: Array<[string, string]> = [];
-  for (const m of v.matchAll(/([^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) out.push([m[1], unquote(m[2])]);
+  for (const m of v.matchAll(/("(?:[^"\\]|\\.)*"|[^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) out.push([unquote(m[1]), unquote(m[2])]);
   return out;
 }
 

@@ -272,12 +272,19 @@ export async function recordImage(store: Store, hold: Hold, img: NewImage): Prom
   const config = Buffer.isBuffer(img.config) ? img.config : Buffer.from(JSON.stringify(img.config));
   const doc = JSON.parse(config.toString('utf8')) as { created?: unknown };
   const id = sha256(config);
-  const layerType = img.oci ? LAYER_MEDIA.ociGzip : LAYER_MEDIA.dockerGzip;
+  // A layer only OCI can describe (zstd, from a base image) makes the manifest OCI.
+  const oci = img.oci ?? img.layers.some((l) => l.descriptor.mediaType.startsWith('application/vnd.oci.'));
+  const layerType = (t: string) => {
+    if (t.includes('zstd')) return t;
+    const plain = t.endsWith('.tar') || t.endsWith('.v1.tar');
+    if (oci) return plain ? LAYER_MEDIA.ociTar : LAYER_MEDIA.ociGzip;
+    return plain ? 'application/vnd.docker.image.rootfs.diff.tar' : LAYER_MEDIA.dockerGzip;
+  };
   const manifest: ImageManifest = {
     schemaVersion: 2,
-    mediaType: img.oci ? MEDIA.ociManifest : MEDIA.dockerManifest,
-    config: { mediaType: img.oci ? MEDIA.ociConfig : MEDIA.dockerConfig, digest: id, size: config.length },
-    layers: img.layers.map((l) => ({ ...l.descriptor, mediaType: l.descriptor.mediaType.includes('zstd') ? l.descriptor.mediaType : layerType })),
+    mediaType: oci ? MEDIA.ociManifest : MEDIA.dockerManifest,
+    config: { mediaType: oci ? MEDIA.ociConfig : MEDIA.dockerConfig, digest: id, size: config.length },
+    layers: img.layers.map((l) => ({ ...l.descriptor, mediaType: layerType(l.descriptor.mediaType) })),
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   const manifestDigest = sha256(manifestBytes);

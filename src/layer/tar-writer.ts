@@ -76,7 +76,7 @@ export function encodeHeader(h: TarHeader): Buffer {
   const body = Buffer.concat(pax.map(([k, v]) => paxRecord(k, v)));
   const paxName = `PaxHeaders.0/${h.path.split('/').pop()!.slice(0, 80)}`;
   const head = rawHeader(paxName, 'x', { mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: 0 }, '', () => {});
-  return Buffer.concat([head, body, Buffer.alloc(padding(body.length))]);
+  return Buffer.concat([head, body, Buffer.alloc(padding(body.length)), main]);
 }
 
 /** Zero bytes that round `size` up to a whole block. */

@@ -45,8 +45,12 @@ test('save -o with two images, rmi, load -i: same ids and names', { skip }, asyn
   assert.equal(load.stdout, `Loaded image: ${s.ref('test/layered')}:latest\nLoaded image: ${s.ref('test/entry')}:latest\n`);
   const ids = await s.env.tspod(['images', '--no-trunc', '--format', '{{.ID}}']);
   assert.deepEqual(ids.stdout.trim().split('\n').sort(), [s.ids['test/layered'], s.ids['test/entry']].sort());
-  const files = await filesOf(s.ref('test/layered'), ['data/target', 'opt/olddir/new.txt', 'data/owned.txt']);
-  assert.deepEqual(files, { 'data/target': 'linked content\n', 'opt/olddir/new.txt': 'new\n', 'data/owned.txt': 'owned by 2000:3000\n' });
+  const long = 'a/very/long/directory/name/that/goes/past/the/one/hundred/byte/limit/of/ustar/headers/file.txt';
+  const files = await filesOf(s.ref('test/layered'), ['data/target', 'opt/olddir/new.txt', 'data/owned.txt', long, 'etc/deleteme', 'opt/olddir/old.txt']);
+  assert.deepEqual(files, {
+    'data/target': 'linked content\n', 'opt/olddir/new.txt': 'new\n', 'data/owned.txt': 'owned by 2000:3000\n', [long]: 'long\n',
+    'etc/deleteme': '<missing>', 'opt/olddir/old.txt': '<missing>',
+  });
 });
 
 test('save > stdout and load < stdin, gzip and zstd compressed', { skip }, async () => {
