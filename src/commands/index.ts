@@ -22,6 +22,8 @@ const TABLE: Array<[string[], Loader]> = [
   [['export', 'container'], async () => [(await import('./container/export.ts')).ExportCommand]],
   [['commit', 'container'], async () => [(await import('./container/commit.ts')).CommitCommand]],
   [['diff', 'container'], async () => [(await import('./container/diff.ts')).DiffCommand]],
+  [['image'], async () => [(await import('./image/prune.ts')).ImagePruneCommand]],
+  [['system'], async () => { const m = await import('./system/df.ts'); return [m.SystemDfCommand, (await import('./system/prune.ts')).SystemPruneCommand]; }],
   [['run', 'container'], async () => [(await import('./container/run.ts')).RunCommand]],
   [['create', 'container'], async () => [(await import('./container/create.ts')).CreateCommand]],
   [['start', 'container'], async () => [(await import('./container/start.ts')).StartCommand]],

@@ -232,3 +232,16 @@ async function storeImage(client: RegistryClient, opts: PullOptions, ref: Refere
   await store.locked(() => store.writeImages(upsertImage(store.images(), image)));
   return { image, reference: ref, manifestDigest: m.topDigest, fetched };
 }
+
+/** `pull --all-tags`: every tag of the repository `opts.reference` names (which must carry no tag or digest). */
+export async function pullAllTags(opts: PullOptions): Promise<PullResult[]> {
+  const ref = parseReference(opts.reference, { defaultTag: false });
+  if (ref.tag || ref.digest) throw new TspodError('ERR_TSPOD_USAGE', `tag can't be used with --all-tags/-a: \`${opts.reference}\``);
+  const conf = loadRegistriesConf(opts.store.paths.configHome);
+  const client = new RegistryClient({ host: ref.domain, insecure: opts.tlsVerify === false || isInsecure(conf, ref.domain), credentials: findCredentials(ref.domain) });
+  let tags: string[];
+  try { tags = await client.tags(ref.path); } finally { client.close(); }
+  const out: PullResult[] = [];
+  for (const tag of tags.sort()) out.push(await pullImage({ ...opts, reference: formatReference({ ...ref, tag }) }));
+  return out;
+}

@@ -251,6 +251,37 @@ export class RegistryClient {
     return { mediaType, digest, body };
   }
 
+  /** Every tag of a repository (following the Link header's pages). */
+  async tags(repo: string): Promise<string[]> {
+    const out: string[] = [];
+    let next: string | undefined = 'tags/list?n=1000';
+    for (let pages = 0; next && pages < 100; pages++) {
+      const r = await this.get(repo, next);
+      if (r.status !== 200) await this.fail(r, `listing the tags of ${this.opts.host}/${repo}`);
+      const doc = JSON.parse((await readAll(r.stream)).toString('utf8')) as { tags?: string[] | null };
+      out.push(...(doc.tags ?? []));
+      const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(r.headers.link ?? ''))?.[1];
+      next = link ? link.replace(new RegExp(`^(https?://[^/]+)?/v2/${repo}/`), '') : undefined;
+    }
+    return out;
+  }
+
+  /** Repository names from /v2/_catalog (following pages), for search. */
+  async catalog(limit = 10_000): Promise<string[]> {
+    const base = await this.base();
+    const out: string[] = [];
+    let url: URL | undefined = new URL(`${base}/v2/_catalog?n=1000`);
+    for (let pages = 0; url && pages < 100 && out.length < limit; pages++) {
+      const r = await this.request('GET', url.toString(), { scope: 'registry:catalog:*' });
+      if (r.status !== 200) await this.fail(r, `listing the repositories of ${this.opts.host}`);
+      const doc = JSON.parse((await readAll(r.stream)).toString('utf8')) as { repositories?: string[] | null };
+      out.push(...(doc.repositories ?? []));
+      const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(r.headers.link ?? ''))?.[1];
+      url = link ? new URL(link, url) : undefined;
+    }
+    return out;
+  }
+
   /** Opens a blob for reading; the caller verifies the digest while reading. */
   async blob(repo: string, digest: string): Promise<Response> {
     const r = await this.get(repo, `blobs/${digest}`);

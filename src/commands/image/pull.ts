@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { pullImage } from '../../image/pull.ts';
+import { pullImage, pullAllTags } from '../../image/pull.ts';
 import { parsePlatform } from '../../registry/manifest.ts';
 import { formatReference } from '../../image/reference.ts';
 import { progressFor } from '../../ui/progress.ts';
@@ -15,12 +15,18 @@ export class PullCommand extends TspodCommand {
   });
 
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the image reference' });
+  allTags = Option.Boolean('-a,--all-tags', false, { description: 'Download all tagged images in the repository' });
   platform = Option.String('--platform', { description: 'Pull for os/arch[/variant] instead of the host' });
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require HTTPS with a verified certificate' });
   reference = Option.String();
 
   async run(): Promise<void> {
     const progress = progressFor(this.context.stderr as NodeJS.WriteStream, this.quiet);
+    if (this.allTags) {
+      const results = await pullAllTags({ store: this.openStore(), reference: this.reference, platform: this.platform ? parsePlatform(this.platform) : undefined, tlsVerify: this.tlsVerify, progress });
+      for (const r of results) this.out(formatReference(r.reference));
+      return;
+    }
     const result = await pullImage({
       store: this.openStore(),
       reference: this.reference,
