@@ -1,6 +1,5 @@
 // The entry of the single executable: runs the monitor bundle for
-// `tspod __monitor ...` (a small resident process), the init bundle for
-// `tspod __init ...` (every container start), the CLI bundle otherwise.
+// `tspod __monitor ...` (a small resident process), the CLI bundle otherwise.
 // Both travel as SEA assets; their `require` can load files from disk (the
 // extracted koffi addon), which the SEA's own require cannot.
 'use strict';
@@ -9,7 +8,7 @@ const { createRequire } = require('node:module');
 const { compileFunction } = require('node:vm');
 const path = require('node:path');
 
-const name = { __monitor: 'monitor.cjs', __init: 'init.cjs' }[process.argv[2]] ?? 'tspod.cjs';
+const name = { __monitor: 'monitor.cjs' }[process.argv[2]] ?? 'tspod.cjs';
 const source = getAsset(name, 'utf8').replace(/^#!.*/, '');
 const filename = path.join(path.dirname(process.execPath), name);
 const main = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });

@@ -1,5 +1,5 @@
 /**
- * Entry point. Internal entries (`__init`, `__unpack`) run inside namespaces
+ * Entry point. Internal entries (`__unpack`, `__cp`) run inside namespaces
  * and never load the CLI; everything else has its flags read as docker reads
  * them (src/cli/argv.ts), help rendered as docker's, and then goes through
  * clipanion. Usage errors exit 125 on stderr as docker's do.
@@ -9,10 +9,6 @@ import { enableDebug } from './log.ts';
 import { FlagError, parseGlobals, normalize, translateClipanionError, type Globals, type Parsed } from './cli/argv.ts';
 
 async function internal(entry: string, args: string[]): Promise<void> {
-  if (entry === '__init') {
-    const { initMain } = await import('./runtime/init.ts');
-    initMain(args[0], args[1], args[2]);
-  }
   if (entry === '__monitor') {
     // Used when the monitor bundle is not beside this one (e.g. packaged as one file).
     const { monitorMain } = await import('./monitor/monitor.ts');

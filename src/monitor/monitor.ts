@@ -13,8 +13,10 @@ import os from 'node:os';
 import net from 'node:net';
 import tty from 'node:tty';
 import path from 'node:path';
-import { enterNamespaces, removeTrees, type Namespace } from '../userns/trampoline.ts';
-import { initArgv } from '../sys/self.ts';
+import { removeTrees } from '../userns/trampoline.ts';
+import { containerSpec, rootfsBackends } from '../runtime/spec.ts';
+import { startInit } from '../runtime/oci-runtime.ts';
+import { writeJsonVolatile } from '../storage/atomic.ts';
 import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
 import { formatChunk, logTime, type Stream } from './logfile.ts';
 import { readPersistent, writePersistent, writeLive, initRecord, observedState, type PersistentState, type LiveState } from './state.ts';
@@ -182,21 +184,18 @@ class Monitor {
   private async runOnce(onStarted: (pid: number) => void): Promise<RunResult> {
     const { config, hostConfig } = this.rec;
     debug('starting %s', this.rec.id.slice(0, 12));
-    const namespaces: Namespace[] = ['mount', 'pid', 'uts', 'ipc'];
     const network = parseNetworkMode(hostConfig.networkMode);
-    if (network.kind !== 'host') namespaces.push('net');
     // In the network host's user namespace, or the one of the container whose network this one shares.
-    const join = network.kind === 'container' ? { pid: this.runningPid(network.ref), net: true } : { pid: await ensureHolder(this.runRoot), net: false };
+    const netPid = network.kind === 'container' ? this.runningPid(network.ref) : undefined;
+    const holderPid = netPid ?? await ensureHolder(this.runRoot);
+    const spec = containerSpec(this.rec, this.layout, {
+      userNsPid: holderPid, netNsPid: netPid, storeRoot: this.storeRoot, backends: rootfsBackends(),
+    });
+    writeJsonVolatile(this.layout.spec, spec);
     const io = openStdio(config.tty, config.openStdin);
     let entered;
     try {
-      entered = await enterNamespaces({
-        namespaces,
-        join,
-        argv: [...initArgv(), this.storeRoot, this.runRoot, this.rec.id],
-        stdio: io.child,
-        dieWithParent: true,
-      });
+      entered = startInit(this.layout.spec, io.child);
     } finally {
       io.closeChildEnds();
     }
@@ -214,8 +213,11 @@ class Monitor {
     // All output is read before the exit is reported (the pipes close when the container's last process goes).
     const drained = Promise.all([io.stdout, io.stderr].map((s) => s && new Promise((r) => s.once('close', r))));
     let pid = 0;
+    // The pid comes once the helper has made the namespaces (the network stack joins them): false if it failed first.
+    let namespacesMade: (made: boolean) => void = () => {};
+    const made = new Promise<boolean>((resolve) => { namespacesMade = resolve; });
     // The init's end of the channel is close-on-exec: EOF without an error means the command runs.
-    channel.once('end', () => { debug('exec done'); if (!error && pid) onStarted(pid); });
+    channel.once('end', () => { debug('exec done'); namespacesMade(false); if (!error && pid) onStarted(pid); });
     const stopLines = onLines(channel, (line) => {
       const msg = JSON.parse(line) as InitMessage;
       if (msg.type === 'pid') {
@@ -225,6 +227,7 @@ class Monitor {
         // Recorded while the init is known to be it: it is waiting for our next message.
         if (ref) this.setLive({ ...this.live, ...initRecord(ref) });
         this.setState({ status: 'running', startedAt: new Date().toISOString(), error: '' });
+        namespacesMade(true);
       } else if (msg.type === 'ptmx') {
         master = this.openPty(msg.path, (n) => channel.write(JSON.stringify({ type: 'pty', n }) + '\n'));
       } else if (msg.type === 'error') {
@@ -235,9 +238,9 @@ class Monitor {
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
     let stack: NetworkRun | undefined;
-    if (waitsForNetwork(hostConfig)) {
+    if (waitsForNetwork(hostConfig) && await made) {
       try {
-        stack = await this.setupNetwork(child.pid!, join.pid);
+        stack = await this.setupNetwork(child.pid!, holderPid);
         channel.write(JSON.stringify({ type: 'net' }) + '\n');
       } catch (err) {
         // The init is waiting for the network: closing the channel ends it.

@@ -1,18 +1,22 @@
 /**
- * `exec`: a new process in a running container's namespaces, through
- * util-linux nsenter (Node cannot setns into a mount namespace). For -t the
- * pty comes from the container's own devpts, made the controlling terminal by
- * `setsid -c`. Processes entered this way keep the full capability set of
- * the container's user namespace: nsenter cannot drop capabilities.
+ * `exec`: a new process in a running container's namespaces, started by the
+ * native helper (`tspod-rt exec`, which can setns: Node cannot) with the
+ * container's own spec, so it gets exactly the container's confinement
+ * (capabilities, no_new_privs, seccomp, user). For -t the pty comes from the
+ * container's own devpts; the helper makes it the controlling terminal.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import tty from 'node:tty';
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
-import { start, which } from '../sys/spawn.ts';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { start } from '../sys/spawn.ts';
+import { writeJsonVolatile } from '../storage/atomic.ts';
+import { execSpec, type OciSpec } from './spec.ts';
+import { execArgv } from './oci-runtime.ts';
 import { unlockPty, setWinsize, pipe2 } from '../sys/libc.ts';
-import { resolveUser } from './user.ts';
 import { expandEnvArg, mergeEnv, envValue } from './env.ts';
 import type { Container } from './lifecycle.ts';
 import type { AttachIo } from './attach-client.ts';
@@ -28,23 +32,21 @@ export interface ExecOptions {
   env: string[];
 }
 
-function readInContainer(pid: number, file: string): string {
-  try { return fs.readFileSync(`/proc/${pid}/root${file}`, 'utf8'); } catch { return ''; }
-}
-
-function nsenterArgv(c: Container, opts: ExecOptions): string[] {
-  const pid = c.state.pid;
-  const nsenter = which('nsenter');
-  if (!nsenter) throw new TspodError('ERR_TSPOD_SUBPROCESS', 'exec needs `nsenter` (util-linux)');
-  const ns = ['--user', '--mount', '--pid', '--uts', '--ipc'];
-  if (c.rec.hostConfig.networkMode !== 'host') ns.push('--net');
-  const argv = [nsenter, '-t', String(pid), ...ns, '--root', `--wd=/proc/${pid}/root${opts.workdir ?? c.rec.config.workingDir}`];
-  const spec = opts.user ?? c.rec.config.user;
-  if (spec) {
-    const u = resolveUser(spec, readInContainer(pid, '/etc/passwd'), readInContainer(pid, '/etc/group'));
-    argv.push('-S', String(u.uid), '-G', String(u.gid));
+/**
+ * The spec of this exec: the container's own (its exact confinement) with
+ * this process; written beside it in the run dir, removed by `done()`.
+ */
+function writeExecSpec(c: Container, opts: ExecOptions, env: string[]): { file: string; done(): void } {
+  let container: OciSpec;
+  try {
+    container = JSON.parse(fs.readFileSync(c.layout.spec, 'utf8')) as OciSpec;
+  } catch {
+    throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `container ${c.rec.name} was started without a runtime spec (by an older tspod?): restart it`);
   }
-  return [...argv, '--', ...opts.command];
+  const spec = execSpec(container, { args: opts.command, env, cwd: opts.workdir ?? c.rec.config.workingDir ?? '/', user: opts.user ?? c.rec.config.user, terminal: opts.tty });
+  const file = path.join(c.layout.runDir, `exec-${process.pid}-${crypto.randomBytes(4).toString('hex')}.json`);
+  writeJsonVolatile(file, spec);
+  return { file, done: () => fs.rmSync(file, { force: true }) };
 }
 
 function relayPty(masterFd: number, io: AttachIo, interactive: boolean): () => void {
@@ -75,10 +77,11 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
   // docker: a tty gets TERM=xterm unless the container or -e sets it (never the host's TERM).
   const term = opts.tty && envValue(c.rec.config.env, 'TERM') === undefined ? ['TERM=xterm'] : [];
   const env = mergeEnv(c.rec.config.env, term, opts.env.flatMap((e) => expandEnvArg(e, process.env)));
-  const envObj = Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  const argv = nsenterArgv(c, opts);
+  const spec = writeExecSpec(c, opts, env);
+  const argv = execArgv(pid, spec.file);
   if (opts.detach) {
-    const child = start(argv, { env: envObj, stdio: 'ignore', detached: true });
+    // The spec stays until the container is removed (its run dir): the helper reads it after we return.
+    const child = start(argv, { stdio: 'ignore', detached: true });
     child.unref();
     return 0;
   }
@@ -91,8 +94,7 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
     const n = unlockPty(masterFd);
     setWinsize(masterFd, { rows: io.stdout.rows || 24, cols: io.stdout.columns || 80 });
     const slave = fs.openSync(`/proc/${pid}/root/dev/pts/${n}`, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
-    const setsid = which('setsid') ?? 'setsid';
-    child = start([setsid, '-c', ...argv], { env: envObj, stdio: [slave, slave, slave] });
+    child = start(argv, { stdio: [slave, slave, slave] });
     fs.closeSync(slave);
     cleanup = relayPty(masterFd, io, opts.interactive);
   } else {
@@ -101,7 +103,7 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
     const [errR, errW] = pipe2();
     const stdinPipe = opts.interactive ? pipe2() : undefined;
     try {
-      child = start(argv, { env: envObj, stdio: [stdinPipe?.[0] ?? 'ignore', outW, errW] });
+      child = start(argv, { stdio: [stdinPipe?.[0] ?? 'ignore', outW, errW] });
     } finally {
       for (const fd of [outW, errW, stdinPipe?.[0]]) if (fd !== undefined) fs.closeSync(fd);
     }
@@ -123,7 +125,7 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   if (!opts.tty) for (const s of signals) process.on(s, forward);
   const status = await new Promise<number>((resolve, reject) => {
-    child.once('error', (err: NodeJS.ErrnoException) => reject(new TspodError('ERR_TSPOD_SUBPROCESS', `running nsenter: ${err.code}`)));
+    child.once('error', (err: NodeJS.ErrnoException) => reject(new TspodError('ERR_TSPOD_SUBPROCESS', `running the native helper: ${err.code}`)));
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
   });
   // Output still in the pipes is read; a background process keeping them open is not waited for long.
@@ -132,5 +134,6 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
   if (opts.tty) await new Promise((r) => setTimeout(r, 20));
   cleanup();
   stdinEnd();
+  spec.done();
   return status;
 }

@@ -46,6 +46,8 @@ export class ContainerLayout {
   get spare(): string { return path.join(this.dir, '.spare'); }
 
   // ---- per boot ----
+  /** The OCI runtime spec of the current start (docs/runtime.md). */
+  get spec(): string { return path.join(this.runDir, 'config.json'); }
   /** Pids (with start times) of the monitor and the container's pid 1. */
   get live(): string { return path.join(this.runDir, 'live.json'); }
   /** Left by stop/rm/kill: the monitor does not restart the container. */

@@ -19,10 +19,7 @@ export function errnoName(errno: number): string {
 
 type Fn = (...args: any[]) => any;
 interface Libc {
-  mount: Fn; umount2: Fn; syscall3: Fn; sethostname: Fn; prctl: Fn; setresuid: Fn; setresgid: Fn;
-  setgroups: Fn; execve: Fn; fcntl: Fn; mknod: Fn; lsetxattr: Fn; ioctlInt: Fn; ioctlPtr: Fn; ioctlWinsize: Fn;
-  setsid: Fn; flock: Fn; signal: Fn; lgetxattr: Fn; dup2: Fn; pipe2: Fn; socket: Fn; close: Fn; ioctlBuf: Fn;
-  chroot: Fn;
+  mount: Fn; chroot: Fn; mknod: Fn; lsetxattr: Fn; lgetxattr: Fn; ioctlPtr: Fn; ioctlWinsize: Fn; flock: Fn; pipe2: Fn;
 }
 
 let cached: Libc | undefined;
@@ -33,29 +30,13 @@ function lib(): Libc {
   const winsize = k.struct('tspod_winsize', { ws_row: 'uint16', ws_col: 'uint16', ws_xpixel: 'uint16', ws_ypixel: 'uint16' });
   cached = {
     mount: l.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)'),
-    umount2: l.func('int umount2(const char *target, int flags)'),
-    syscall3: l.func('long syscall(long nr, ...)'),
-    sethostname: l.func('int sethostname(const char *name, size_t len)'),
-    prctl: l.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
-    setresuid: l.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
-    setresgid: l.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
-    setgroups: l.func('int setgroups(size_t n, const uint32_t *list)'),
-    execve: l.func('int execve(const char *path, const char **argv, const char **envp)'),
-    fcntl: l.func('int fcntl(int fd, int cmd, int arg)'),
     mknod: l.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
     lgetxattr: l.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)'),
     lsetxattr: l.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
-    ioctlInt: l.func('ioctl', 'int', ['int', 'unsigned long', 'int']) as unknown as Fn,
     ioctlPtr: l.func('ioctl', 'int', ['int', 'unsigned long', k.out(k.pointer('int'))]) as unknown as Fn,
     ioctlWinsize: l.func('ioctl', 'int', ['int', 'unsigned long', k.pointer(winsize)]) as unknown as Fn,
-    setsid: l.func('int setsid()'),
-    signal: l.func('intptr_t signal(int sig, intptr_t handler)'),
     flock: l.func('int flock(int fd, int op)'),
-    dup2: l.func('int dup2(int from, int to)'),
     pipe2: l.func('int pipe2(_Out_ int *fds, int flags)'),
-    socket: l.func('int socket(int domain, int type, int protocol)'),
-    close: l.func('int close(int fd)'),
-    ioctlBuf: l.func('ioctl', 'int', ['int', 'unsigned long', 'void *']) as unknown as Fn,
     chroot: l.func('int chroot(const char *path)'),
   };
   return cached;
@@ -70,16 +51,6 @@ function check(ret: number | bigint, what: () => string): number {
   return n;
 }
 
-/** Calls fn, retrying while it fails with EINTR. */
-function retry(fn: () => number | bigint, what: () => string): number {
-  for (;;) {
-    const r = Number(fn());
-    if (r >= 0) return r;
-    const e = koffi().errno();
-    if (e === EINTR) continue;
-    throw new SyscallError(what(), e, errnoName(e));
-  }
-}
 
 export const MS = {
   RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, REMOUNT: 32, NOATIME: 1024, BIND: 4096,
@@ -90,10 +61,6 @@ export function mount(source: string | null, target: string, fstype: string | nu
   check(lib().mount(source, target, fstype, flags, data), () => `mounting ${fstype ?? source ?? 'bind'} at \`${target}\``);
 }
 
-export function umount2(target: string, flags: number): void {
-  check(lib().umount2(target, flags), () => `unmounting \`${target}\``);
-}
-export const MNT_DETACH = 2;
 
 /**
  * chroot(2): from now on every path, absolute or relative, and every symlink
@@ -102,52 +69,6 @@ export const MNT_DETACH = 2;
  */
 export function chroot(dir: string): void {
   check(lib().chroot(dir), () => `changing root to \`${dir}\``);
-}
-
-const SYS_PIVOT_ROOT = 155;
-const SYS_CLOSE_RANGE = 436;
-
-export function pivotRoot(newRoot: string, putOld: string): void {
-  check(lib().syscall3(SYS_PIVOT_ROOT, 'str', newRoot, 'str', putOld), () => `pivot_root to \`${newRoot}\``);
-}
-
-/** Marks every fd >= first close-on-exec (close_range with CLOSE_RANGE_CLOEXEC). */
-export function cloexecFrom(first: number): void {
-  const CLOSE_RANGE_CLOEXEC = 4;
-  check(lib().syscall3(SYS_CLOSE_RANGE, 'uint', first, 'uint', 0xffffffff, 'uint', CLOSE_RANGE_CLOEXEC), () => 'close_range');
-}
-
-export function sethostname(name: string): void {
-  check(lib().sethostname(name, Buffer.byteLength(name)), () => `setting hostname \`${name}\``);
-}
-
-export const PR = { SET_NO_NEW_PRIVS: 38, CAPBSET_DROP: 24, CAPBSET_READ: 23, SET_PDEATHSIG: 1 } as const;
-
-export function prctl(option: number, a2 = 0, a3 = 0): number {
-  return check(lib().prctl(option, a2, a3, 0, 0), () => `prctl(${option})`);
-}
-
-export function setresuid(uid: number): void {
-  check(lib().setresuid(uid, uid, uid), () => `setting uid ${uid}`);
-}
-export function setresgid(gid: number): void {
-  check(lib().setresgid(gid, gid, gid), () => `setting gid ${gid}`);
-}
-export function setgroups(gids: number[]): void {
-  check(lib().setgroups(gids.length, gids.length ? gids : null), () => `setting groups ${gids.join(',')}`);
-}
-
-/** Replaces the process image; returns only by throwing. */
-export function execve(file: string, argv: string[], env: string[]): never {
-  lib().execve(file, [...argv, null], [...env, null]);
-  const e = koffi().errno();
-  throw new SyscallError(`exec \`${file}\``, e, errnoName(e));
-}
-
-const F_SETFD = 2;
-/** Clears FD_CLOEXEC so the fd survives execve (Node sets it on its stdio). */
-export function clearCloexec(fd: number): void {
-  check(lib().fcntl(fd, F_SETFD, 0), () => `fcntl(${fd}, F_SETFD)`);
 }
 
 export const S_IFCHR = 0o020000;
@@ -167,11 +88,7 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
   return buf.subarray(0, n);
 }
 
-export const TIOC = { SCTTY: 0x540e, SWINSZ: 0x5414, GWINSZ: 0x5413, GPTN: 0x80045430, SPTLCK: 0x40045431 } as const;
-
-export function ioctlInt(fd: number, req: number, arg: number): void {
-  check(lib().ioctlInt(fd, req, arg), () => `ioctl(${fd}, 0x${req.toString(16)})`);
-}
+const TIOC = { SWINSZ: 0x5414, GPTN: 0x80045430, SPTLCK: 0x40045431 } as const;
 
 /** TIOCSPTLCK with 0, then TIOCGPTN: unlocks a pty master and returns its number. */
 export function unlockPty(masterFd: number): number {
@@ -187,10 +104,6 @@ export function setWinsize(fd: number, size: Winsize): void {
   check(lib().ioctlWinsize(fd, TIOC.SWINSZ, { ws_row: size.rows, ws_col: size.cols, ws_xpixel: 0, ws_ypixel: 0 }), () => 'setting window size');
 }
 
-export function setsid(): void {
-  check(lib().setsid(), () => 'setsid');
-}
-
 export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
 /** flock(2); with LOCK.NB returns false when held elsewhere. */
 export function flock(fd: number, op: number): boolean {
@@ -200,15 +113,6 @@ export function flock(fd: number, op: number): boolean {
   if (e === os.constants.errno.EWOULDBLOCK) return false;
   if (e === EINTR) return flock(fd, op);
   throw new SyscallError('flock', e, errnoName(e));
-}
-
-/** Restores the default action of signals (Node ignores SIGPIPE and SIGXFSZ; exec keeps ignored ones). */
-export function defaultSignals(signals: number[]): void {
-  for (const sig of signals) lib().signal(sig, 0);
-}
-
-export function dup2(from: number, to: number): void {
-  retry(() => lib().dup2(from, to), () => `dup2(${from}, ${to})`);
 }
 
 const O_CLOEXEC = 0o2000000;
@@ -221,24 +125,4 @@ export function pipe2(): [number, number] {
   const fds = new Int32Array([-1, -1]);
   check(lib().pipe2(fds, O_CLOEXEC), () => 'creating a pipe');
   return [fds[0], fds[1]];
-}
-
-const AF_INET = 2;
-const SOCK_DGRAM_CLOEXEC = 2 | 0o2000000;
-const SIOCGIFFLAGS = 0x8913;
-const SIOCSIFFLAGS = 0x8914;
-const IFF_UP = 1;
-
-/** `ip link set NAME up` through SIOCSIFFLAGS (struct ifreq: 16-byte name, then the flags). */
-export function linkUp(name: string): void {
-  const fd = check(lib().socket(AF_INET, SOCK_DGRAM_CLOEXEC, 0), () => `opening a socket to bring \`${name}\` up`);
-  try {
-    const ifreq = Buffer.alloc(40);
-    ifreq.write(name, 0, 15);
-    check(lib().ioctlBuf(fd, SIOCGIFFLAGS, ifreq), () => `reading the flags of \`${name}\``);
-    ifreq.writeUInt16LE(ifreq.readUInt16LE(16) | IFF_UP, 16);
-    check(lib().ioctlBuf(fd, SIOCSIFFLAGS, ifreq), () => `bringing \`${name}\` up`);
-  } finally {
-    lib().close(fd);
-  }
 }

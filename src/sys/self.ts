@@ -1,18 +1,17 @@
-/** How tspod re-executes itself for its internal entries (__init, __unpack, __cp) and monitors. */
+/** How tspod re-executes itself for its internal entries (__unpack, __cp) and monitors. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSea } from './sea.ts';
 
 const MAIN = 'tspod.cjs';
 const MONITOR = 'monitor.cjs';
-const INIT = 'init.cjs';
 
 /** argv prefix that runs the main tspod: [node, bundle] or, packaged, [binary]. */
 export function selfArgv(): string[] {
   if (isSea()) return [process.execPath];
   const script = process.argv[1];
   // A monitor runs from its own bundle; the main one sits beside it.
-  if (path.basename(script) === MONITOR || path.basename(script) === INIT) return [process.execPath, path.join(path.dirname(script), MAIN)];
+  if (path.basename(script) === MONITOR) return [process.execPath, path.join(path.dirname(script), MAIN)];
   return [process.execPath, script];
 }
 
@@ -25,9 +24,6 @@ function entryArgv(bundleName: string, entry: string): string[] {
   }
   return [exe, ...script, entry];
 }
-
-/** argv prefix of a container's init. */
-export const initArgv = () => entryArgv(INIT, '__init');
 
 /** argv that starts a container monitor: a small resident process. */
 export const monitorArgv = () => entryArgv(MONITOR, '__monitor');

@@ -21,7 +21,8 @@ import { logger } from '../log.ts';
 
 const debug = logger('userns');
 
-export type Namespace = 'mount' | 'pid' | 'uts' | 'ipc' | 'net' | 'cgroup';
+/** Containers are made by the native helper; tspod's own helpers need only these. */
+export type Namespace = 'mount' | 'net';
 
 export interface IdMaps { uid: IdMapping[]; gid: IdMapping[]; single: boolean }
 
@@ -55,8 +56,6 @@ export interface EnterOptions {
   join?: { pid: number; net: boolean };
   /** In a session of its own, to outlive the caller. */
   detached?: boolean;
-  /** Killed (SIGKILL) when the calling process dies: a container never outlives its monitor. */
-  dieWithParent?: boolean;
 }
 
 export interface Entered {
@@ -69,14 +68,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for "go", then becomes the program. */
 const WAIT_THEN_EXEC = 'read -r _ <&3 && exec "$@"';
-/**
- * With a new pid namespace: waits for "go", then forks the program (the first
- * child becomes pid 1 of the namespace) and reports its status, 128+signal if
- * killed. (`unshare --fork` cannot: util-linux 2.38 exits 1 for a SIGKILLed
- * child.) Stdin is passed on fd 4 because a background job's stdin is
- * otherwise /dev/null.
- */
-const FORK_AND_WAIT = 'read -r _ <&3 || exit 125; exec 4<&0; "$@" <&4 4<&- & exec 3<&- 4<&-; wait $!';
 
 /** Waits until the child is in a namespace `ns` other than `ref`'s: the one unshare created. */
 async function waitForNamespace(child: ChildProcess, ns: string, ref: number | 'self'): Promise<void> {
@@ -112,8 +103,7 @@ export async function enterNamespaces(opts: EnterOptions): Promise<Entered> {
   const namespaces = opts.namespaces.filter((n) => !(join?.net && n === 'net'));
   const flags = [...(join ? [] : ['--user']), ...namespaces.map((n) => `--${n}`)];
   const stdio = [...opts.stdio.slice(0, 3), 'pipe'];
-  const pdeath = opts.dieWithParent ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
-  const child = start([...pdeath, ...enter, 'unshare', ...flags, '--', 'sh', '-c', namespaces.includes('pid') ? FORK_AND_WAIT : WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv],
+  const child = start([...enter, 'unshare', ...flags, '--', 'sh', '-c', WAIT_THEN_EXEC, 'tspod-wait', ...opts.argv],
     { stdio: stdio as StdioOptions, env: opts.env, detached: opts.detached });
   const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) =>
     reject(new TspodError('ERR_TSPOD_USERNS', `running \`unshare\`: ${err.code ?? err.message}`))));

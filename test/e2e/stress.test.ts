@@ -22,7 +22,7 @@ test(`${COUNT} parallel run -d with ps and rm -f in between`, { skip, timeout: 2
     return s.env.tspod(['rm', '-f', `s${i}`], { timeoutMs: 180_000 });
   });
   const [runResults, psResults, rmResults] = await Promise.all([Promise.all(runs), Promise.all(readers), Promise.all(removers)]);
-  const removedOk = (i: number) => rmResults[i]?.status === 0;
+  const removedOk = (i: number) => rmResults[i]?.status === 0 && rmResults[i].stdout.trim() === `s${i}`;
   // A run racing its own rm -f may lose: acceptable only with that reason, and only when the rm won.
   const runFailures = runResults.filter((r, i) => r.status !== 0 && !(removedOk(i) && /removed while it was starting/.test(r.stderr)));
   // A remover may run before its container exists: "no such container" is the only acceptable failure.
@@ -32,7 +32,8 @@ test(`${COUNT} parallel run -d with ps and rm -f in between`, { skip, timeout: 2
   assert.deepEqual(runFailures.map((r) => r.stderr), []);
   assert.deepEqual(psFailures.map((r) => r.stderr), []);
   assert.deepEqual(rmFailures.map((r) => r.stderr), []);
-  const removed = new Set(rmResults.map((r, i) => (r.status === 0 ? `s${i}` : '')).filter(Boolean));
+  // rm -f of a container not there yet exits 0 silently (force is idempotent): removed only if it says the name.
+  const removed = new Set(rmResults.map((r, i) => (r.status === 0 && r.stdout.trim() === `s${i}` ? `s${i}` : '')).filter(Boolean));
   const ps = await s.env.tspod(['ps', '-a', '--format', '{{.Names}} {{.State}}']);
   const rows = ps.stdout.trim().split('\n').filter(Boolean);
   const names = new Set(rows.map((l) => l.split(' ')[0]));

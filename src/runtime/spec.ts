@@ -1,0 +1,146 @@
+/**
+ * A container's OCI runtime spec (config.json, the subset in
+ * docs/runtime.md), computed from its record at each start: what the native
+ * helper (or an installed OCI runtime) needs to create and start it.
+ */
+import { parseNetworkMode, waitsForNetwork } from '../slirp/mode.ts';
+import { layerLink, type ContainerLayout } from '../storage/layout.ts';
+import type { ContainerRecord } from '../storage/containers.ts';
+import { TspodError } from '../errors.ts';
+import { DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, defaultSeccomp, type SeccompProfile } from './confinement.ts';
+
+export interface OciMount { destination: string; type: string; source: string; options: string[] }
+
+export interface OciProcess {
+  terminal: boolean;
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', string[]>;
+  noNewPrivileges: boolean;
+  rlimits?: Array<{ type: string; soft: number; hard: number }>;
+}
+
+export interface OciSpec {
+  ociVersion: string;
+  process: OciProcess;
+  root: { path: string; readonly: boolean };
+  hostname?: string;
+  mounts: OciMount[];
+  linux: {
+    namespaces: Array<{ type: string; path?: string }>;
+    maskedPaths: string[];
+    readonlyPaths: string[];
+    seccomp?: SeccompProfile;
+  };
+  annotations: Record<string, string>;
+}
+
+export interface SpecOptions {
+  /** A process whose user namespace the container joins (the per-user network host). */
+  userNsPid: number;
+  /** For `--network container:X`: a process of X, whose network namespace is joined. */
+  netNsPid?: number;
+  storeRoot: string;
+  /** Rootfs backends to try, in order (overlay, fuse-overlayfs, copy). */
+  backends: string[];
+}
+
+const BACKENDS = ['overlay', 'fuse-overlayfs', 'copy'];
+
+/**
+ * The rootfs backends to try, in order: all, or only the one named by
+ * TSPOD_ROOTFS_BACKEND for hosts and tests that need a particular one.
+ */
+export function rootfsBackends(env: NodeJS.ProcessEnv = process.env): string[] {
+  const want = env.TSPOD_ROOTFS_BACKEND;
+  if (!want) return BACKENDS;
+  if (!BACKENDS.includes(want)) throw new TspodError('ERR_TSPOD_CONFIG', `TSPOD_ROOTFS_BACKEND=${want}: not one of ${BACKENDS.join(', ')}`);
+  return [want];
+}
+
+const NUMERIC_USER = /^(\d+)(?::(\d+))?$/;
+
+/** The docker default process confinement: one place, shared by a container's start and its execs. */
+function processConfinement(): Pick<OciProcess, 'capabilities' | 'noNewPrivileges'> {
+  const caps = DEFAULT_CAPABILITIES;
+  return { capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] }, noNewPrivileges: false };
+}
+
+/** process.user for `-u`: numeric ids as they are; a name is resolved by the helper inside the container (annotation). */
+export function ociUser(spec: string): OciProcess['user'] {
+  const m = NUMERIC_USER.exec(spec || '0');
+  return m ? { uid: Number(m[1]), gid: Number(m[2] ?? 0) } : { uid: 0, gid: 0 };
+}
+
+function standardMounts(rec: ContainerRecord, layout: ContainerLayout, ownNetwork: boolean): OciMount[] {
+  const devices = ['null', 'zero', 'full', 'random', 'urandom', 'tty'].map((d) => ({
+    destination: `/dev/${d}`, type: 'bind', source: `/dev/${d}`, options: ['bind', 'nosuid', 'noexec'],
+  }));
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    ...devices,
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    // Without a network namespace of its own sysfs cannot be mounted: the host's, read-only (as runc does rootless).
+    ownNetwork
+      ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] },
+    ...(['hostname', 'hosts', 'resolv.conf'] as const).map((f) => ({ destination: `/etc/${f}`, type: 'bind', source: layout.etc(f), options: ['bind'] })),
+    ...rec.hostConfig.mounts.map((m) => ({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw'] })),
+  ];
+}
+
+/** The spec that creates and starts the container of `rec`. */
+export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opts: SpecOptions): OciSpec {
+  const network = parseNetworkMode(rec.hostConfig.networkMode);
+  const namespaces: OciSpec['linux']['namespaces'] = [
+    { type: 'user', path: `/proc/${opts.netNsPid ?? opts.userNsPid}/ns/user` },
+    { type: 'mount' }, { type: 'pid' }, { type: 'uts' }, { type: 'ipc' },
+  ];
+  if (network.kind === 'container') namespaces.push({ type: 'network', path: `/proc/${opts.netNsPid}/ns/net` });
+  else if (network.kind !== 'host') namespaces.push({ type: 'network' });
+  const lowers = [...rec.layers].reverse().map(layerLink);
+  const annotations: Record<string, string> = {
+    'io.tspod.rootfs': JSON.stringify({ lowers: lowers.length ? lowers : [layout.emptyLower], cwd: opts.storeRoot, upper: layout.upper, work: layout.work, backends: opts.backends }),
+  };
+  if (rec.config.user && !NUMERIC_USER.test(rec.config.user)) annotations['io.tspod.user'] = rec.config.user;
+  if (waitsForNetwork(rec.hostConfig)) annotations['io.tspod.wait-network'] = 'true';
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: rec.config.tty,
+      user: ociUser(rec.config.user),
+      args: [...rec.config.entrypoint, ...rec.config.cmd],
+      env: rec.config.env,
+      cwd: rec.config.workingDir || '/',
+      ...processConfinement(),
+    },
+    root: { path: layout.merged, readonly: rec.hostConfig.readOnly },
+    hostname: rec.config.hostname,
+    mounts: standardMounts(rec, layout, network.kind !== 'host' && network.kind !== 'container'),
+    linux: { namespaces, maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS, seccomp: defaultSeccomp() },
+    annotations,
+  };
+}
+
+export interface ExecProcess { args: string[]; env: string[]; cwd: string; user: string; terminal: boolean }
+
+/**
+ * The spec of an `exec`: the container's own spec (its confinement exactly)
+ * with another process; the user is resolved inside like the container's.
+ */
+export function execSpec(container: OciSpec, p: ExecProcess): OciSpec {
+  const annotations = { ...container.annotations };
+  delete annotations['io.tspod.user'];
+  delete annotations['io.tspod.wait-network'];
+  if (p.user && !NUMERIC_USER.test(p.user)) annotations['io.tspod.user'] = p.user;
+  return {
+    ...container,
+    process: { ...container.process, args: p.args, env: p.env, cwd: p.cwd, terminal: p.terminal, user: ociUser(p.user) },
+    annotations,
+  };
+}
