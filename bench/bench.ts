@@ -136,9 +136,10 @@ try {
     for (let i = 0; i < 5; i++) await timed(tspodArgv(['run', '-d', '--network', 'host', '--name', `mem${i}`, small, 'sleep', '600']));
     await new Promise((r) => setTimeout(r, 1000));
     const per = fs.readdirSync(`${env.root}/containers`).map((id) => {
-      const s = JSON.parse(fs.readFileSync(`${env.root}/containers/${id}/state.json`, 'utf8'));
-      const waiter = Number(fs.readFileSync(`/proc/${s.pid}/stat`, 'utf8').split(' ')[3]);
-      return privateKb(s.monitorPid) + privateKb(waiter);
+      // The monitor and the helper parenting pid 1 (live state sits in the run dir).
+      const live = JSON.parse(fs.readFileSync(`${env.run}/containers/${id}/live.json`, 'utf8'));
+      const waiter = Number(fs.readFileSync(`/proc/${live.init.pid}/stat`, 'utf8').split(' ')[3]);
+      return privateKb(live.monitor.pid) + privateKb(waiter);
     });
     await timed(tspodArgv(['rm', '-f', ...Array.from({ length: 5 }, (_, i) => `mem${i}`)]));
     return median(per);
