@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { findContainer, newContainerId, NAME_RE, randomName, type ContainerRecord, type Mount } from '../storage/containers.ts';
-import type { ImageRecord } from '../storage/images.ts';
+import { findContainer, newContainerId, randomName } from '../storage/containers.ts';
+import { NAME_RE, type ContainerRecord, type Mount } from '../model/container.ts';
+import type { ImageRecord } from '../model/image.ts';
 import type { Store } from '../storage/store.ts';
 import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
 import { TspodError } from '../errors.ts';

@@ -6,9 +6,9 @@
  * (`invalid filter 'x'`) before any work.
  */
 import type { Container } from './lifecycle.ts';
-import type { ImageRecord } from '../storage/images.ts';
+import type { ImageRecord } from '../model/image.ts';
 import { findImage } from '../storage/images.ts';
-import type { NetworkRecord } from '../slirp/networks.ts';
+import type { NetworkRecord } from '../model/network.ts';
 import { TspodError } from '../errors.ts';
 
 export type Filters = Map<string, string[]>;

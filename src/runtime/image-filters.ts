@@ -3,8 +3,9 @@
  * familiar name, with or without its tag, as docker's path.Match), before,
  * since. Unknown keys and bad values are refused before any work.
  */
-import { findImage, type ImageRecord } from '../storage/images.ts';
-import { familiarRepository, parseReference } from '../image/reference.ts';
+import { findImage } from '../storage/images.ts';
+import { type ImageRecord } from '../model/image.ts';
+import { familiarRepository, parseReference } from '../model/reference.ts';
 import { TspodError } from '../errors.ts';
 import { matchLabels, type Filters } from './filters.ts';
 

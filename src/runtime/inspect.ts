@@ -8,12 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Container } from './lifecycle.ts';
-import type { ImageRecord } from '../storage/images.ts';
+import type { ImageRecord } from '../model/image.ts';
 import type { Store } from '../storage/store.ts';
 import { parseRestartPolicy } from '../monitor/restart.ts';
 import { dockerPortMap } from '../slirp/ports.ts';
 import { SLIRP } from '../slirp/usermode.ts';
-import { endpointsOn, listNetworks, type NetworkRecord } from '../slirp/networks.ts';
+import { endpointsOn, listNetworks } from '../slirp/networks.ts';
+import { type NetworkRecord } from '../model/network.ts';
 
 export interface InspectOptions {
   /** Compute SizeRw and SizeRootFs (walks the container's upper directory). */

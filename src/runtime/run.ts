@@ -1,12 +1,13 @@
 /** `run` and `create` as domain calls: find or pull the image, create, start (attached or not). */
-import { findImage, type ImageRecord } from '../storage/images.ts';
+import { findImage } from '../storage/images.ts';
+import { type ImageRecord } from '../model/image.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { startContainer, spawnMonitor } from './lifecycle.ts';
 import { removeContainer } from './remove.ts';
 import { refuseLimits } from '../cgroupv2/delegation.ts';
 import { readPersistent } from '../monitor/state.ts';
 import type { AttachIo } from './attach-client.ts';
-import type { ContainerRecord } from '../storage/containers.ts';
+import type { ContainerRecord } from '../model/container.ts';
 import type { Store } from '../storage/store.ts';
 import type { Progress } from '../ui/progress.ts';
 

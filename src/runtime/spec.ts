@@ -5,7 +5,7 @@
  */
 import { parseNetworkMode, waitsForNetwork } from '../slirp/mode.ts';
 import { layerLink, type ContainerLayout } from '../storage/layout.ts';
-import type { ContainerRecord } from '../storage/containers.ts';
+import type { ContainerRecord } from '../model/container.ts';
 import { TspodError } from '../errors.ts';
 import { DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, defaultSeccomp, type SeccompProfile } from './confinement.ts';
 

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { TspodError } from '../errors.ts';
-import type { PortBinding } from './ports.ts';
+import type { PortBinding } from '../model/network.ts';
 
 /** Binds the host side for a moment: the port it got, or the bind error. */
 function probe(b: PortBinding): Promise<number> {

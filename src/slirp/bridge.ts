@@ -6,10 +6,11 @@
  */
 import { run } from '../sys/spawn.ts';
 import { TspodError } from '../errors.ts';
-import { bridgeName, type Endpoint, type NetworkRecord } from './networks.ts';
+import { bridgeName } from './networks.ts';
+import { type Endpoint, type NetworkRecord } from '../model/network.ts';
 import { MTU } from './usermode.ts';
 import { parseNetworkMode } from './mode.ts';
-import type { ContainerRecord } from '../storage/containers.ts';
+import type { ContainerRecord } from '../model/container.ts';
 
 const enter = (pid: number) => ['nsenter', '-t', String(pid), '--user', '--net', '--preserve-credentials', '--'];
 

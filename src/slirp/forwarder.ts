@@ -13,7 +13,7 @@ import { start } from '../sys/spawn.ts';
 import { nativeHelper } from '../sys/native.ts';
 import { TspodError } from '../errors.ts';
 import { collect, exitOf } from './usermode.ts';
-import type { PortBinding } from './ports.ts';
+import type { PortBinding } from '../model/network.ts';
 
 export interface Forwarder {
   /** Resolves with a message if the forwarder dies while the container runs. */

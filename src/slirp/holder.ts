@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { enterNamespaces } from '../userns/trampoline.ts';
 import { readJson, writeJsonVolatile } from '../storage/atomic.ts';
-import { alive, procRef, sameProcess, type ProcRef } from '../sys/proc.ts';
+import { alive, procRef, sameProcess } from '../sys/proc.ts';
+import { type ProcRef } from '../model/state.ts';
 import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
 

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ContainerRecord } from '../storage/containers.ts';
+import type { ContainerRecord } from '../model/container.ts';
 import { hostsFile, userModeAddresses, type HostEntry } from './etc.ts';
 import { parseNetworkMode } from './mode.ts';
 

@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../storage/store.ts';
-import { findContainer, type ContainerRecord } from '../storage/containers.ts';
+import { findContainer } from '../storage/containers.ts';
+import { type ContainerRecord } from '../model/container.ts';
 import { observedState } from '../monitor/state.ts';
 import { TspodError } from '../errors.ts';
-import { allocateEndpoint, createNetwork, findNetwork, listNetworks, removeNetworkRecord, type NetworkRecord } from './networks.ts';
+import { allocateEndpoint, createNetwork, findNetwork, listNetworks, removeNetworkRecord } from './networks.ts';
+import { type NetworkRecord } from '../model/network.ts';
 import { parseNetworkMode } from './mode.ts';
 import { attachEndpoint, detachEndpoint, ifnameFor, removeBridge } from './bridge.ts';
 import { currentHolder } from './holder.ts';

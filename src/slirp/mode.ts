@@ -5,15 +5,7 @@
 import fs from 'node:fs';
 import { which } from '../sys/spawn.ts';
 import { TspodError } from '../errors.ts';
-
-export type UserMode = 'pasta' | 'slirp4netns';
-
-export type NetworkMode =
-  | { kind: 'host' }
-  | { kind: 'none' }
-  | { kind: UserMode }
-  | { kind: 'container'; ref: string }
-  | { kind: 'network'; name: string };
+import type { NetworkMode, UserMode } from '../model/network.ts';
 
 export interface HostNet {
   pasta: boolean;

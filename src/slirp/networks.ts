@@ -7,24 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { readJson, writeJsonAtomic } from '../storage/atomic.ts';
-import { NAME_RE, type ContainerRecord } from '../storage/containers.ts';
+import { NAME_RE, type ContainerRecord } from '../model/container.ts';
 import { TspodError } from '../errors.ts';
 import { formatSubnet, freeAddress, freeSubnet, contains, intToIp, ipToInt, overlaps, parseSubnet } from './ipam.ts';
 import { hostDefaultRoute } from './etc.ts';
-
-export interface NetworkRecord {
-  id: string;
-  name: string;
-  driver: 'bridge';
-  subnet: string;
-  gateway: string;
-  internal: boolean;
-  created: string;
-  labels: Record<string, string>;
-}
-
-/** A container's place on one network. */
-export interface Endpoint { ip: string; aliases: string[] }
+import type { Endpoint, NetworkRecord } from '../model/network.ts';
 
 /** Names docker reserves for its built-in modes. */
 const RESERVED = new Set(['host', 'none', 'default', 'bridge', 'private', 'pasta', 'slirp4netns']);

@@ -6,11 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TspodError } from '../errors.ts';
-import { chooseUserMode, formatNetworkMode, parseNetworkMode, probeHostNet, type NetworkMode, type UserMode } from './mode.ts';
-import { exposedBindings, mergeBindings, parsePublish, type PortBinding } from './ports.ts';
+import { chooseUserMode, formatNetworkMode, parseNetworkMode, probeHostNet } from './mode.ts';
+import { type NetworkMode, type UserMode } from '../model/network.ts';
+import { exposedBindings, mergeBindings, parsePublish } from './ports.ts';
+import { type PortBinding } from '../model/network.ts';
 import { assignHostPorts } from './allocate.ts';
 import { parseAddHost, resolvConf, userModeAddresses, type HostEntry } from './etc.ts';
-import { findNetwork, type NetworkRecord } from './networks.ts';
+import { findNetwork } from './networks.ts';
+import { type NetworkRecord } from '../model/network.ts';
 
 export interface NetworkFlags {
   network: string;

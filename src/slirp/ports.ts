@@ -3,17 +3,7 @@
  * `ps` and `port` print them. Pure: no sockets here.
  */
 import { TspodError } from '../errors.ts';
-
-export type Protocol = 'tcp' | 'udp';
-
-export interface PortBinding {
-  containerPort: number;
-  protocol: Protocol;
-  /** '' means every address (docker shows 0.0.0.0). */
-  hostIp: string;
-  /** 0 until a free port is chosen. */
-  hostPort: number;
-}
+import type { PortBinding, Protocol } from '../model/network.ts';
 
 const shownIp = (b: PortBinding) => b.hostIp || '0.0.0.0';
 

@@ -11,8 +11,8 @@ import type { Readable } from 'node:stream';
 import { start } from '../sys/spawn.ts';
 import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
-import type { PortBinding } from './ports.ts';
-import type { UserMode } from './mode.ts';
+import type { PortBinding } from '../model/network.ts';
+import type { UserMode } from '../model/network.ts';
 
 const debug = logger('net');
 

@@ -1,25 +1,9 @@
 /** Image records: lookup by name, id or id prefix; tagging; removal. */
-import { formatReference, looksLikeId, parseReference, repository } from '../image/reference.ts';
+import { formatReference, looksLikeId, parseReference, repository } from '../model/reference.ts';
 import { TspodError } from '../errors.ts';
-
-export interface ImageRecord {
-  /** sha256 digest of the config blob. */
-  id: string;
-  /** Fully qualified names, e.g. docker.io/library/busybox:latest. */
-  repoTags: string[];
-  /** repo@sha256:<manifest digest>. */
-  repoDigests: string[];
-  /** Digest of the (platform) image manifest blob. */
-  manifestDigest: string;
-  /** diffIDs, base layer first. */
-  layers: string[];
-  /** Uncompressed size of all layers. */
-  size: number;
-  /** From the config. */
-  created: string;
-  /** When it was pulled or built here. */
-  stored: string;
-}
+import type { ImageRecord } from '../model/image.ts';
+/** Re-exported for src/image/ until it imports src/model/image.ts. */
+export type { ImageRecord } from '../model/image.ts';
 
 /**
  * Finds an image by full id, unique id prefix (>= 1 hex char, docker style),

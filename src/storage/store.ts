@@ -9,10 +9,12 @@ import crypto from 'node:crypto';
 import { defaultPaths, ensureRunDirs, type StorePaths } from './paths.ts';
 import { readJson, writeJsonAtomic } from './atomic.ts';
 import { withLock } from './lock.ts';
-import { alive, procRef, sameProcess, type ProcRef } from '../sys/proc.ts';
+import { alive, procRef, sameProcess } from '../sys/proc.ts';
+import { type ProcRef } from '../model/state.ts';
 import { TspodError } from '../errors.ts';
-import type { ImageRecord } from './images.ts';
-import { checkContainerRecord, damagedRecord, type ContainerRecord } from './containers.ts';
+import type { ImageRecord } from '../model/image.ts';
+import { checkContainerRecord, damagedRecord } from './containers.ts';
+import { type ContainerRecord } from '../model/container.ts';
 import { ContainerLayout, layerLink } from './layout.ts';
 
 export function hexOf(digest: string): string {

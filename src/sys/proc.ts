@@ -5,9 +5,7 @@
  * while both match.
  */
 import fs from 'node:fs';
-
-/** A process as recorded: pid and start time (clock ticks since boot, /proc/PID/stat field 22). */
-export interface ProcRef { pid: number; start: number }
+import type { ProcRef } from '../model/state.ts';
 
 /** Fields of /proc/PID/stat after the command name: [state, ppid, ...]; undefined when unreadable. */
 function statFields(pid: number): string[] | undefined {

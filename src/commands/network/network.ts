@@ -1,7 +1,8 @@
 /** `network create|ls|inspect|rm|prune|connect|disconnect`: user-defined networks. */
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { createNetwork, findNetwork, listNetworks, type NetworkRecord } from '../../slirp/networks.ts';
+import { createNetwork, findNetwork, listNetworks } from '../../slirp/networks.ts';
+import { type NetworkRecord } from '../../model/network.ts';
 import { inspectNetwork } from '../../runtime/inspect.ts';
 import { collectLabels } from '../../runtime/labels.ts';
 import { connect, disconnect, pruneNetworks, removeNetwork } from '../../slirp/membership.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parseFilters, containerFilter, dockerMatch, matchLabels, CONTAINER_FILTERS } from '../../../src/runtime/filters.ts';
 import { imageFilter, globRegExp, IMAGE_FILTERS } from '../../../src/runtime/image-filters.ts';
 import type { Container } from '../../../src/runtime/lifecycle.ts';
-import type { ImageRecord } from '../../../src/storage/images.ts';
+import type { ImageRecord } from '../../../src/model/image.ts';
 
 function ctr(name: string, created: string, over: { status?: string; exitCode?: number; labels?: Record<string, string>; image?: string; imageId?: string; mode?: string; networks?: string[]; mounts?: any[]; ports?: any[] } = {}): Container {
   return {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { containerSpec, execSpec, ociUser, rootfsBackends } from '../../../src/runtime/spec.ts';
 import { defaultSeccomp, DEFAULT_CAPABILITIES } from '../../../src/runtime/confinement.ts';
 import { ContainerLayout } from '../../../src/storage/layout.ts';
-import type { ContainerRecord } from '../../../src/storage/containers.ts';
+import type { ContainerRecord } from '../../../src/model/container.ts';
 
 const rec = (over: Partial<ContainerRecord['hostConfig']> = {}, user = ''): ContainerRecord => ({
   id: 'a'.repeat(64), name: 'web', created: '', image: 'img', imageId: 'sha256:x', layers: ['sha256:' + '1'.repeat(64), 'sha256:' + '2'.repeat(64)],

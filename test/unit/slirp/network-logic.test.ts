@@ -5,7 +5,7 @@ import { parseNetworkMode, chooseUserMode, waitsForNetwork } from '../../../src/
 import { parseSubnet, formatSubnet, freeSubnet, freeAddress, contains, overlaps } from '../../../src/slirp/ipam.ts';
 import { parseAddHost, hostDefaultRoute, hostsFile, resolvConf } from '../../../src/slirp/etc.ts';
 import { peerEntries } from '../../../src/slirp/hosts.ts';
-import type { ContainerRecord } from '../../../src/storage/containers.ts';
+import type { ContainerRecord } from '../../../src/model/container.ts';
 
 test('-p grammar: addresses, random ports, ranges, protocols', () => {
   assert.deepEqual(parsePublish('8080:80'), [{ containerPort: 80, protocol: 'tcp', hostIp: '', hostPort: 8080 }]);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseReference, formatReference, familiarRepository } from '../../../src/image/reference.ts';
+import { parseReference, formatReference, familiarRepository } from '../../../src/model/reference.ts';
 
 const D = 'sha256:' + 'a'.repeat(64);
 
