@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { defaultPaths } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
 import { listContainers } from '../runtime/lifecycle.ts';
-import { listNetworks } from '../slirp/networks.ts';
+import { listNetworks } from '../network/networks.ts';
 import type { NameKind } from './verbs.ts';
 
 /** docker.io/library/busybox:latest is also typed busybox:latest. */

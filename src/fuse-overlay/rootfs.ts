@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { mount, MS } from '../sys/libc.ts';
 import { flattenLayers } from './flatten.ts';
-import { TspodError } from '../errors.ts';
+import { SubprocessError, TspodError } from '../errors.ts';
+import { runSync } from '../sys/spawn.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('overlay');
@@ -42,9 +42,11 @@ const fuse: RootfsBackend = {
   name: 'fuse-overlayfs',
   mount(spec) {
     const data = `lowerdir=${spec.lowers.join(':')},upperdir=${spec.upper},workdir=${spec.work}`;
-    const r = spawnSync('fuse-overlayfs', ['-o', data, spec.target], { cwd: spec.cwd, encoding: 'utf8' });
-    if (r.error || r.status !== 0) {
-      throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `mounting fuse-overlayfs at \`${spec.target}\`: ${r.error?.message ?? r.stderr.trim()}`);
+    try {
+      runSync(['fuse-overlayfs', '-o', data, spec.target], { cwd: spec.cwd });
+    } catch (err) {
+      const why = err instanceof SubprocessError ? err.stderr.trim() || `exit status ${err.status}` : (err as Error).message;
+      throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `mounting fuse-overlayfs at \`${spec.target}\`: ${why}`, { cause: err });
     }
   },
 };

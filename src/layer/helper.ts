@@ -4,6 +4,7 @@
  */
 import { enterNamespaces, currentIdMaps, waitExit, type IdMaps } from '../userns/trampoline.ts';
 import { selfArgv } from '../sys/self.ts';
+import { collectAll } from '../sys/spawn.ts';
 import { TspodError, type ErrorCode } from '../errors.ts';
 import type { UnpackResult } from './unpack.ts';
 import type { PackMode } from './pack.ts';
@@ -16,11 +17,10 @@ export async function unpackInUserns(blobPath: string, dest: string, maps: IdMap
     stdio: ['ignore', 'pipe', 'inherit'],
     maps,
   });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const out = collectAll(child.stdout);
   const code = await waitExit(child);
   let msg: { ok?: UnpackResult; error?: { code: ErrorCode; message: string } } = {};
-  try { msg = JSON.parse(out.trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
+  try { msg = JSON.parse(out().trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
   if (code === 0 && msg.ok) return msg.ok;
   if (msg.error) throw new TspodError(msg.error.code, msg.error.message);
   throw new TspodError('ERR_TSPOD_LAYER', `unpacking layer into \`${dest}\`: helper exited with status ${code}`);
@@ -41,10 +41,10 @@ export async function packInUserns(mode: PackMode, roots: string[], maps: IdMaps
     stdio: ['ignore', 'pipe', 'pipe'],
     maps,
   });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const stderr = collectAll(child.stderr);
   const done = waitExit(child).then((code) => {
     if (code === 0) return;
+    const err = stderr();
     let msg: { error?: { code: ErrorCode; message: string } } = {};
     try { msg = JSON.parse(err.trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
     if (msg.error) throw new TspodError(msg.error.code, msg.error.message);

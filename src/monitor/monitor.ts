@@ -13,7 +13,7 @@ import os from 'node:os';
 import net from 'node:net';
 import tty from 'node:tty';
 import path from 'node:path';
-import { removeTrees } from '../userns/trampoline.ts';
+import { removeTrees } from '../userns/remove.ts';
 import { containerSpec, rootfsBackends } from '../runtime/spec.ts';
 import { startInit } from '../runtime/oci-runtime.ts';
 import { writeJsonVolatile } from '../storage/atomic.ts';
@@ -23,10 +23,10 @@ import { readPersistent, writePersistent, writeLive, initRecord, observedState }
 import type { PersistentState, LiveState } from '../model/state.ts';
 import { ContainerLayout } from '../storage/layout.ts';
 import { procRef } from '../sys/proc.ts';
-import { parseNetworkMode, waitsForNetwork } from '../slirp/mode.ts';
-import { outboundOf } from '../slirp/hosts.ts';
-import { attachEndpoint, ifnameFor } from '../slirp/bridge.ts';
-import { findNetwork } from '../slirp/networks.ts';
+import { parseNetworkMode, waitsForNetwork } from '../network/mode.ts';
+import { outboundOf } from '../network/hosts.ts';
+import { attachEndpoint, ifnameFor } from '../network/bridge.ts';
+import { findNetwork } from '../network/networks.ts';
 import { startUserMode, type UserModeStack } from '../slirp/usermode.ts';
 import { startForwarder, type Forwarder } from '../slirp/forwarder.ts';
 
@@ -36,7 +36,7 @@ interface NetworkRun {
   exited: Promise<string>;
   stop(): Promise<void>;
 }
-import { ensureHolder } from '../slirp/holder.ts';
+import { ensureHolder } from '../network/holder.ts';
 import { shouldRestart, nextDelay, parseRestartPolicy } from './restart.ts';
 import { onLines } from './lines.ts';
 import { unlockPty, setWinsize, pipe2 } from '../sys/libc.ts';

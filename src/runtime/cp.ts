@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { start, which } from '../sys/spawn.ts';
+import { collectAll, start, which } from '../sys/spawn.ts';
 import { selfArgv } from '../sys/self.ts';
 import { enterNamespaces, waitExit } from '../userns/trampoline.ts';
 import { lookup, type Container } from './lifecycle.ts';
@@ -128,8 +128,7 @@ async function startCopier(store: Store, c: Container, job: CopierJob): Promise<
     child = entered.child;
     channel = entered.channel;
   }
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const stderr = collectAll(child.stderr);
   // The other side's streams fail when the copier stops early; its own report says why.
   child.stdin?.on('error', () => {});
   child.stdout?.on('error', () => {});
@@ -139,7 +138,7 @@ async function startCopier(store: Store, c: Container, job: CopierJob): Promise<
     const msg = await messages.next();
     if (msg) return msg;
     const code = await exited;
-    const tail = stderr.trim().split('\n').pop();
+    const tail = stderr().trim().split('\n').pop();
     return { error: { code: 'ERR_TSPOD_SUBPROCESS', message: `the copier in ${c.rec.name} exited with status ${code}${tail ? `: ${tail}` : ''}` } };
   };
   const expect = async <K extends 'ready' | 'done'>(key: K) => {

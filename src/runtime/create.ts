@@ -12,10 +12,10 @@ import type { Store } from '../storage/store.ts';
 import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
 import { TspodError } from '../errors.ts';
 import { parseRestartPolicy, formatRestartPolicy } from '../monitor/restart.ts';
-import { planNetwork, type NetworkFlags } from '../slirp/plan.ts';
+import { planNetwork, type NetworkFlags } from '../network/plan.ts';
 import type { Limits } from '../cgroupv2/delegation.ts';
-import { hostsFor, refreshHosts } from '../slirp/hosts.ts';
-import { joinNetworks, plugIfRunning } from '../slirp/membership.ts';
+import { hostsFor, refreshHosts } from '../network/hosts.ts';
+import { joinNetworks, plugIfRunning } from '../network/membership.ts';
 import { collectLabels } from './labels.ts';
 
 /** The flags of create/run; the network ones (--network, -p, --dns...) are NetworkFlags. */

@@ -11,9 +11,9 @@ import type { Container } from './lifecycle.ts';
 import type { ImageRecord } from '../model/image.ts';
 import type { Store } from '../storage/store.ts';
 import { parseRestartPolicy } from '../monitor/restart.ts';
-import { dockerPortMap } from '../slirp/ports.ts';
+import { dockerPortMap } from '../network/ports.ts';
 import { SLIRP } from '../slirp/usermode.ts';
-import { endpointsOn, listNetworks } from '../slirp/networks.ts';
+import { endpointsOn, listNetworks } from '../network/networks.ts';
 import { type NetworkRecord } from '../model/network.ts';
 
 export interface InspectOptions {

@@ -1,12 +1,12 @@
 /** Removing containers: refuses running ones unless forced (then stops them without restart first). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { removeTrees } from '../userns/trampoline.ts';
+import { removeTrees } from '../userns/remove.ts';
 import { isActive, observedState, mark } from '../monitor/state.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
 import { lookup, containerPids, type Container } from './lifecycle.ts';
 import type { Store } from '../storage/store.ts';
-import { refreshHosts } from '../slirp/hosts.ts';
+import { refreshHosts } from '../network/hosts.ts';
 import { TspodError } from '../errors.ts';
 
 export interface RemoveContainerReport { query: string; id: string }

@@ -3,7 +3,7 @@
  * docs/runtime.md), computed from its record at each start: what the native
  * helper (or an installed OCI runtime) needs to create and start it.
  */
-import { parseNetworkMode, waitsForNetwork } from '../slirp/mode.ts';
+import { parseNetworkMode, waitsForNetwork } from '../network/mode.ts';
 import { layerLink, type ContainerLayout } from '../storage/layout.ts';
 import type { ContainerRecord } from '../model/container.ts';
 import { TspodError } from '../errors.ts';

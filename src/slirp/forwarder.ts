@@ -9,10 +9,9 @@
  * they carry only UDP.
  */
 import type { ChildProcess } from 'node:child_process';
-import { start } from '../sys/spawn.ts';
+import { collect, exitMessage, start } from '../sys/spawn.ts';
 import { nativeHelper } from '../sys/native.ts';
 import { TspodError } from '../errors.ts';
-import { collect, exitOf } from './usermode.ts';
 import type { PortBinding } from '../model/network.ts';
 
 export interface Forwarder {
@@ -31,7 +30,7 @@ export function forwardSpec(b: PortBinding): string {
 export async function startForwarder(pid: number, bindings: PortBinding[]): Promise<Forwarder> {
   const child: ChildProcess = start([nativeHelper(), 'forward', String(pid), ...bindings.map(forwardSpec)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = collect(child.stderr);
-  const exited = exitOf(child, 'the port forwarder', stderr);
+  const exited = exitMessage(child, 'the port forwarder', stderr);
   const ready = new Promise<boolean>((resolve) => {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (d.includes('ready')) resolve(true); });
     void exited.then(() => resolve(false));

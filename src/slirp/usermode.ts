@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { start } from '../sys/spawn.ts';
+import { collect, exitMessage as exitOf, start } from '../sys/spawn.ts';
 import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
-import type { PortBinding } from '../model/network.ts';
-import type { UserMode } from '../model/network.ts';
+import type { PortBinding, UserMode } from '../model/network.ts';
 
 const debug = logger('net');
 
@@ -45,22 +44,6 @@ function pastaPorts(ports: PortBinding[], proto: 'tcp' | 'udp'): string[] {
   const flag = proto === 'tcp' ? '--tcp-ports' : '--udp-ports';
   const specs = ports.filter((p) => p.protocol === proto).map((p) => `${p.hostIp ? `${p.hostIp}/` : ''}${p.hostPort}:${p.containerPort}`);
   return (specs.length ? specs : ['none']).flatMap((spec) => [flag, spec]);
-}
-
-export function collect(stream: Readable | null): () => string {
-  let text = '';
-  stream?.setEncoding('utf8').on('data', (d: string) => { if (text.length < 4096) text += d; });
-  // pasta also tries syslog and says so on stderr when there is none.
-  return () => text.split('\n').filter((l) => l.trim() && !/syslog/.test(l)).join('; ');
-}
-
-/** Resolves when the process exits (its last words read if they come soon: a child of it may hold the pipe). */
-export function exitOf(child: ChildProcess, what: string, output: () => string): Promise<string> {
-  return new Promise((resolve) => child.once('exit', (code, signal) => {
-    const say = () => resolve(`${what} exited (${signal ?? `status ${code}`})${output() ? `: ${output()}` : ''}`);
-    const timer = setTimeout(say, 100);
-    child.once('close', () => { clearTimeout(timer); say(); });
-  }));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

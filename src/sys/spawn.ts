@@ -4,7 +4,9 @@
  * status and stderr.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { spawn as nodeSpawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { SubprocessError, TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
@@ -14,9 +16,9 @@ const debug = logger('sys');
 export interface RunResult { status: number; stdout: string; stderr: string }
 
 /** Runs argv to completion; throws SubprocessError unless it exits 0. */
-export function runSync(argv: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): RunResult {
+export function runSync(argv: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): RunResult {
   debug('run %o', argv);
-  const r = spawnSync(argv[0], argv.slice(1), { input: opts.input, env: opts.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(argv[0], argv.slice(1), { input: opts.input, env: opts.env, cwd: opts.cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new TspodError('ERR_TSPOD_SUBPROCESS', `running \`${argv[0]}\`: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`, { cause: r.error });
   if (r.status !== 0) throw new SubprocessError(argv, r.status, r.stderr ?? '');
   return { status: 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -57,4 +59,50 @@ export function which(name: string, pathVar: string = process.env.PATH ?? '/usr/
     } catch { /* next */ }
   }
   return undefined;
+}
+
+/**
+ * Collects what a child writes on `stream` (the first `limit` characters);
+ * the returned function gives it so far, one line, blank lines and syslog
+ * complaints (pasta tries syslog and says so when there is none) left out.
+ */
+export function collect(stream: Readable | null | undefined, limit = 4096): () => string {
+  let text = '';
+  stream?.setEncoding('utf8').on('data', (d: string) => { if (text.length < limit) text += d; });
+  return () => text.split('\n').filter((l) => l.trim() && !/syslog/.test(l)).join('; ');
+}
+
+/** Collects a child's stderr whole; the returned function gives it so far, as written. */
+export function collectAll(stream: Readable | null | undefined): () => string {
+  let text = '';
+  stream?.setEncoding('utf8').on('data', (d: string) => (text += d));
+  return () => text;
+}
+
+/** Exit of a child as a shell would report it: the status, or 128+signal. */
+export function exitStatus(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    if (child.signalCode !== null) return resolve(128 + os.constants.signals[child.signalCode]);
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+  });
+}
+
+/**
+ * Resolves when the child exits, with one line saying how (and its last
+ * words, if they come soon: a child of it may hold the pipe open).
+ */
+export function exitMessage(child: ChildProcess, what: string, output: () => string): Promise<string> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => {
+    const say = () => resolve(`${what} exited (${signal ?? `status ${code}`})${output() ? `: ${output()}` : ''}`);
+    const timer = setTimeout(say, 100);
+    child.once('close', () => { clearTimeout(timer); say(); });
+  }));
+}
+
+/** Waits for a started child; throws SubprocessError (status and stderr) unless it exits 0. Its stderr must be a pipe. */
+export async function supervise(child: ChildProcess, argv: readonly string[]): Promise<void> {
+  const stderr = collectAll(child.stderr);
+  const status = await exitStatus(child);
+  if (status !== 0) throw new SubprocessError(argv, status, stderr());
 }

@@ -1,7 +1,7 @@
 /** `system reset`: kill every container and delete the whole store, subordinate-owned files included. */
-import { stopHolder } from '../slirp/holder.ts';
+import { stopHolder } from '../network/holder.ts';
 import fs from 'node:fs';
-import { removeTrees } from '../userns/trampoline.ts';
+import { removeTrees } from '../userns/remove.ts';
 import { listContainers, containerPids } from '../runtime/lifecycle.ts';
 import { mark } from '../monitor/state.ts';
 import type { Store } from '../storage/store.ts';

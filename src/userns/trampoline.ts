@@ -15,7 +15,7 @@ import os from 'node:os';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { containerMap, mapArgs, parseSubIds, type IdMapping } from './idmap.ts';
-import { run, start, which } from '../sys/spawn.ts';
+import { collectAll, exitStatus, run, start, which } from '../sys/spawn.ts';
 import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
 
@@ -117,17 +117,12 @@ export async function enterNamespaces(opts: EnterOptions): Promise<Entered> {
   return { child, channel };
 }
 
-/** Exit of a child as a shell would report it: the status, or 128+signal. */
-export function waitExit(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
-  });
-}
+/** Exit of a child as a shell would report it (kept here for its callers; the helper is src/sys/spawn.ts's). */
+export const waitExit = exitStatus;
 
 /**
  * Runs a shell command inside a user namespace with the container id map
- * (files owned by subordinate ids become manageable), e.g. removing a tree.
+ * (files owned by subordinate ids become manageable).
  */
 export async function runInUserns(script: string, args: string[], maps?: IdMaps): Promise<void> {
   const { child, channel } = await enterNamespaces({
@@ -136,22 +131,11 @@ export async function runInUserns(script: string, args: string[], maps?: IdMaps)
     stdio: ['ignore', 'ignore', 'pipe'],
     maps,
   });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const stderr = collectAll(child.stderr);
   channel.resume();
-  const code = await waitExit(child);
-  if (code !== 0) throw new TspodError('ERR_TSPOD_USERNS', `running \`${script}\` in the user namespace: exit status ${code}: ${stderr.trim()}`);
+  const code = await exitStatus(child);
+  if (code !== 0) throw new TspodError('ERR_TSPOD_USERNS', `running \`${script}\` in the user namespace: exit status ${code}: ${stderr().trim()}`);
 }
 
-/** rm -rf inside the user namespace, for trees holding subordinate-owned files. */
-export async function removeTrees(paths: string[], maps?: IdMaps): Promise<void> {
-  const existing = paths.filter((p) => fs.existsSync(p));
-  if (!existing.length) return;
-  try {
-    for (const p of existing) fs.rmSync(p, { recursive: true, force: true });
-    return;
-  } catch {
-    debug('plain removal failed, removing inside the user namespace: %o', existing);
-  }
-  await runInUserns('rm -rf -- "$@"', existing, maps);
-}
+/** Moved to ./remove.ts; re-exported until src/image/ imports the new path. */
+export { removeTrees } from './remove.ts';

@@ -3,7 +3,7 @@ import { TspodCommand } from '../base.ts';
 import { lookup } from '../../runtime/lifecycle.ts';
 import { inspectContainer, inspectImage, inspectNetwork } from '../../runtime/inspect.ts';
 import { requireImage } from '../../storage/images.ts';
-import { findNetwork } from '../../slirp/networks.ts';
+import { findNetwork } from '../../network/networks.ts';
 import { describeError, TspodError } from '../../errors.ts';
 import { compileDocsFormat } from '../../ui/template.ts';
 import type { Store } from '../../storage/store.ts';

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { lookup } from '../../runtime/lifecycle.ts';
-import { portLines } from '../../slirp/ports.ts';
+import { portLines } from '../../network/ports.ts';
 
 export class PortCommand extends TspodCommand {
   static paths = [['port'], ['container', 'port']];

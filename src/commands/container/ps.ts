@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
-import { portsColumn } from '../../slirp/ports.ts';
-import { listNetworks } from '../../slirp/networks.ts';
+import { portsColumn } from '../../network/ports.ts';
+import { listNetworks } from '../../network/networks.ts';
 import { TspodCommand } from '../base.ts';
 import { listContainers, type Container } from '../../runtime/lifecycle.ts';
 import { parseFilters, containerFilter, CONTAINER_FILTERS } from '../../runtime/filters.ts';

@@ -1,11 +1,11 @@
 /** `network create|ls|inspect|rm|prune|connect|disconnect`: user-defined networks. */
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { createNetwork, findNetwork, listNetworks } from '../../slirp/networks.ts';
+import { createNetwork, findNetwork, listNetworks } from '../../network/networks.ts';
 import { type NetworkRecord } from '../../model/network.ts';
 import { inspectNetwork } from '../../runtime/inspect.ts';
 import { collectLabels } from '../../runtime/labels.ts';
-import { connect, disconnect, pruneNetworks, removeNetwork } from '../../slirp/membership.ts';
+import { connect, disconnect, pruneNetworks, removeNetwork } from '../../network/membership.ts';
 import { compileDocsFormat, compileTemplate } from '../../ui/template.ts';
 import { goTime } from '../../ui/format.ts';
 import { dockerMatch, matchLabels, parseFilters } from '../../runtime/filters.ts';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { TspodError } from '../errors.ts';
-import { PASTA_DNS, SLIRP } from './usermode.ts';
+import { PASTA_DNS, SLIRP } from '../slirp/usermode.ts';
 
 export interface HostEntry { name: string; ip: string }
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePublish, exposedBindings, mergeBindings, portLines, portsColumn, dockerPortMap } from '../../../src/slirp/ports.ts';
-import { parseNetworkMode, chooseUserMode, waitsForNetwork } from '../../../src/slirp/mode.ts';
-import { parseSubnet, formatSubnet, freeSubnet, freeAddress, contains, overlaps } from '../../../src/slirp/ipam.ts';
-import { parseAddHost, hostDefaultRoute, hostsFile, resolvConf } from '../../../src/slirp/etc.ts';
-import { peerEntries } from '../../../src/slirp/hosts.ts';
+import { parsePublish, exposedBindings, mergeBindings, portLines, portsColumn, dockerPortMap } from '../../../src/network/ports.ts';
+import { parseNetworkMode, chooseUserMode, waitsForNetwork } from '../../../src/network/mode.ts';
+import { parseSubnet, formatSubnet, freeSubnet, freeAddress, contains, overlaps } from '../../../src/network/ipam.ts';
+import { parseAddHost, hostDefaultRoute, hostsFile, resolvConf } from '../../../src/network/etc.ts';
+import { peerEntries } from '../../../src/network/hosts.ts';
 import type { ContainerRecord } from '../../../src/model/container.ts';
 
 test('-p grammar: addresses, random ports, ranges, protocols', () => {
