@@ -19,7 +19,7 @@ import { startInit } from '../runtime/oci-runtime.ts';
 import { writeJsonVolatile } from '../storage/atomic.ts';
 import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
 import { formatChunk, logTime, type Stream } from './logfile.ts';
-import { readPersistent, writePersistent, writeLive, initRecord, observedState } from './state.ts';
+import { readPersistent, writePersistent, writeLive, initRecord, observedState } from '../storage/state.ts';
 import type { PersistentState, LiveState } from '../model/state.ts';
 import { ContainerLayout } from '../storage/layout.ts';
 import { procRef } from '../sys/proc.ts';

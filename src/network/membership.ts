@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Store } from '../storage/store.ts';
 import { findContainer } from '../storage/containers.ts';
 import { type ContainerRecord } from '../model/container.ts';
-import { observedState } from '../monitor/state.ts';
+import { observedState } from '../storage/state.ts';
 import { TspodError } from '../errors.ts';
 import { allocateEndpoint, createNetwork, findNetwork, listNetworks, removeNetworkRecord } from './networks.ts';
 import { type NetworkRecord } from '../model/network.ts';

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { start as spawnProcess } from '../sys/spawn.ts';
 import { selfArgv, monitorArgv } from '../sys/self.ts';
 import { checkHostPorts } from '../network/allocate.ts';
-import { observedState, isActive, containerPids as pidsOf, mark } from '../monitor/state.ts';
+import { observedState, isActive, containerPids as pidsOf, mark } from '../storage/state.ts';
 import { type ContainerState } from '../model/state.ts';
 import type { ContainerLayout } from '../storage/layout.ts';
 import type { MonitorEvent } from '../monitor/monitor.ts';

@@ -1,7 +1,7 @@
 /** Reading a container's log: --since/--until/--tail filters, and following while it runs. */
 import fs from 'node:fs';
 import { parseRecord, parseTimeArg, type LogRecord } from '../monitor/logfile.ts';
-import { observedState, isActive } from '../monitor/state.ts';
+import { observedState, isActive } from '../storage/state.ts';
 import type { Container } from './lifecycle.ts';
 import { TspodError } from '../errors.ts';
 

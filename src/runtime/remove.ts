@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { removeTrees } from '../userns/remove.ts';
-import { isActive, observedState, mark } from '../monitor/state.ts';
+import { isActive, observedState, mark } from '../storage/state.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
 import { lookup, containerPids, type Container } from './lifecycle.ts';
 import type { Store } from '../storage/store.ts';

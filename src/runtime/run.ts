@@ -5,7 +5,7 @@ import { createContainer, type CreateOptions } from './create.ts';
 import { startContainer, spawnMonitor } from './lifecycle.ts';
 import { removeContainer } from './remove.ts';
 import { refuseLimits } from '../cgroupv2/delegation.ts';
-import { readPersistent } from '../monitor/state.ts';
+import { readPersistent } from '../storage/state.ts';
 import type { AttachIo } from './attach-client.ts';
 import type { ContainerRecord } from '../model/container.ts';
 import type { Store } from '../storage/store.ts';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { currentIdMaps } from '../userns/trampoline.ts';
 import { listContainers } from '../runtime/lifecycle.ts';
-import { isActive } from '../monitor/state.ts';
+import { isActive } from '../storage/state.ts';
 import type { Store } from '../storage/store.ts';
 
 export { VERSION } from '../version.ts';

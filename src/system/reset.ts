@@ -3,7 +3,7 @@ import { stopHolder } from '../network/holder.ts';
 import fs from 'node:fs';
 import { removeTrees } from '../userns/remove.ts';
 import { listContainers, containerPids } from '../runtime/lifecycle.ts';
-import { mark } from '../monitor/state.ts';
+import { mark } from '../storage/state.ts';
 import type { Store } from '../storage/store.ts';
 
 export async function resetStore(store: Store): Promise<void> {

@@ -3,7 +3,7 @@ import { TspodCommand } from '../base.ts';
 import { listContainers } from '../../runtime/lifecycle.ts';
 import { removeContainer } from '../../runtime/remove.ts';
 import { collectGarbage } from '../../image/remove.ts';
-import { isActive } from '../../monitor/state.ts';
+import { isActive } from '../../storage/state.ts';
 
 export class ContainerPruneCommand extends TspodCommand {
   static paths = [['container', 'prune']];
