@@ -56,9 +56,10 @@ export class TspodError extends Error {
   }
 }
 
+/** Bad input from the user: a flag, an argument, a value. */
 export class UsageError extends TspodError {
-  constructor(message: string) {
-    super('ERR_TSPOD_USAGE', message);
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('ERR_TSPOD_USAGE', message, opts);
   }
 }
 

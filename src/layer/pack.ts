@@ -18,6 +18,7 @@ import type { Writable } from 'node:stream';
 import { encodeHeader, padding, TAR_END, type TarHeader } from './tar-writer.ts';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './rules.ts';
 import { lgetxattr } from '../sys/libc.ts';
+import { TspodError } from '../errors.ts';
 
 export type PackMode = 'layer' | 'union';
 
@@ -86,7 +87,7 @@ class Packer {
       while (left > 0) {
         const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
         const n = fs.readSync(fd, buf, 0, buf.length, null);
-        if (n === 0) throw new Error(`reading \`${abs}\`: file shrank while packing`);
+        if (n === 0) throw new TspodError('ERR_TSPOD_LAYER', `reading \`${abs}\`: file shrank while packing`);
         await this.write(buf.subarray(0, n));
         left -= n;
       }

@@ -5,6 +5,7 @@
  * tree packs to the same bytes: a layer's diffID can be reproduced.
  */
 import type { EntryType } from './tar-reader.ts';
+import { TspodError } from '../errors.ts';
 
 const BLOCK = 512;
 const FLAGS: Partial<Record<EntryType, string>> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
@@ -63,7 +64,7 @@ function rawHeader(name: string, flag: string, h: Omit<TarHeader, 'path' | 'type
 /** The header block(s) of one entry (a pax header first when needed). */
 export function encodeHeader(h: TarHeader): Buffer {
   const flag = FLAGS[h.type];
-  if (!flag) throw new Error(`cannot write tar entry of type ${h.type}`);
+  if (!flag) throw new TspodError('ERR_TSPOD_LAYER', `cannot write tar entry of type ${h.type}`);
   const link = h.linkpath ?? '';
   const pax: Array<[string, Buffer]> = [];
   if (Buffer.byteLength(h.path) > 100 || /[^\x20-\x7e]/.test(h.path)) pax.push(['path', Buffer.from(h.path)]);

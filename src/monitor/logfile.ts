@@ -3,6 +3,7 @@
  * `<RFC3339 nano time> <stdout|stderr> <F|P> <text>`, P marking a partial
  * line that the next record continues.
  */
+import { UsageError } from '../errors.ts';
 
 export type Stream = 'stdout' | 'stderr';
 
@@ -43,6 +44,6 @@ export function parseTimeArg(value: string, now = Date.now()): number {
   const dur = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(value);
   if (dur && value) return now - ((Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60 + Number(dur[3] ?? 0)) * 1000;
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new Error(`invalid time \`${value}\`: use RFC 3339, unix seconds or a duration like 10m`);
+  if (Number.isNaN(t)) throw new UsageError(`invalid time \`${value}\`: use RFC 3339, unix seconds or a duration like 10m`);
   return t;
 }

@@ -43,7 +43,7 @@ import { unlockPty, setWinsize, pipe2 } from '../sys/libc.ts';
 import type { ContainerRecord } from '../model/container.ts';
 import type { InitMessage } from '../runtime/channel.ts';
 import { logger } from '../log.ts';
-import { describeError, type TspodError } from '../errors.ts';
+import { describeError, EXIT_TSPOD_FAILED, TspodError } from '../errors.ts';
 
 const debug = logger('monitor');
 
@@ -246,7 +246,7 @@ class Monitor {
       } catch (err) {
         // The init is waiting for the network: closing the channel ends it.
         const code = (err as TspodError).code?.startsWith('ERR_TSPOD') ? (err as TspodError).code : 'ERR_TSPOD_NETWORK';
-        error = { code, message: describeError(err), exit: 125 };
+        error = { code, message: describeError(err), exit: EXIT_TSPOD_FAILED };
         channel.destroy();
       }
     }
@@ -311,7 +311,7 @@ class Monitor {
   /** Host pid of a running container whose namespaces this one joins. */
   private runningPid(id: string): number {
     const s = observedState(new ContainerLayout(this.storeRoot, this.runRoot, id));
-    if (s.status !== 'running' || !s.pid) throw new Error(`container ${id.slice(0, 12)} (network mode container:) is not running`);
+    if (s.status !== 'running' || !s.pid) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `container ${id.slice(0, 12)} (network mode container:) is not running`);
     return s.pid;
   }
 
@@ -372,7 +372,7 @@ class Monitor {
   /** Records a start that failed outside the container (the monitor's own work). */
   failed(message: string): void {
     try {
-      this.setState({ status: 'exited', exitCode: 125, finishedAt: new Date().toISOString(), error: message });
+      this.setState({ status: 'exited', exitCode: EXIT_TSPOD_FAILED, finishedAt: new Date().toISOString(), error: message });
     } catch { /* the container was removed meanwhile */ }
   }
 
@@ -387,10 +387,10 @@ class Monitor {
 /** How a failed start is reported; a container removed meanwhile (rm -f racing run) is named as such. */
 function startFailure(storeRoot: string, id: string, err: unknown): { code: string; message: string; exit: number } {
   if (!fs.existsSync(new ContainerLayout(storeRoot, '', id).record)) {
-    return { code: 'ERR_TSPOD_NO_SUCH_CONTAINER', message: 'the container was removed while it was starting', exit: 125 };
+    return { code: 'ERR_TSPOD_NO_SUCH_CONTAINER', message: 'the container was removed while it was starting', exit: EXIT_TSPOD_FAILED };
   }
   const code = (err as { code?: string }).code?.startsWith('ERR_TSPOD') ? (err as { code: string }).code : 'ERR_TSPOD_CONTAINER_SETUP';
-  return { code, message: `starting the container: ${describeError(err)}`, exit: 125 };
+  return { code, message: `starting the container: ${describeError(err)}`, exit: EXIT_TSPOD_FAILED };
 }
 
 export async function monitorMain(storeRoot: string, runRoot: string, id: string): Promise<void> {
@@ -440,7 +440,7 @@ export async function monitorMain(storeRoot: string, runRoot: string, id: string
       const error = startFailure(storeRoot, id, err);
       monitor.failed(error.message);
       report({ type: 'error', ...error });
-      result = { exitCode: 125, error };
+      result = { exitCode: EXIT_TSPOD_FAILED, error };
     }
   }
   monitor.finish(result.exitCode, result.error?.message);

@@ -1,19 +1,20 @@
 /** docker's restart policies and back-off, as pure decisions. */
+import { UsageError } from '../errors.ts';
 
 export type RestartPolicy = { name: 'no' } | { name: 'always' } | { name: 'unless-stopped' } | { name: 'on-failure'; maxRetries: number };
 
 export function parseRestartPolicy(spec: string): RestartPolicy {
   const [name, n] = spec.split(':');
   if (name === 'no' || name === 'always' || name === 'unless-stopped') {
-    if (n !== undefined) throw new Error(`restart policy \`${name}\` takes no retry count`);
+    if (n !== undefined) throw new UsageError(`restart policy \`${name}\` takes no retry count`);
     return { name };
   }
   if (name === 'on-failure') {
     const maxRetries = n === undefined ? 0 : Number(n);
-    if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new Error(`invalid retry count in \`${spec}\``);
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new UsageError(`invalid retry count in \`${spec}\``);
     return { name, maxRetries };
   }
-  throw new Error(`invalid restart policy \`${spec}\`: use no, always, unless-stopped or on-failure[:N]`);
+  throw new UsageError(`invalid restart policy \`${spec}\`: use no, always, unless-stopped or on-failure[:N]`);
 }
 
 export function formatRestartPolicy(p: RestartPolicy): string {

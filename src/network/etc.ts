@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { TspodError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { PASTA_DNS, SLIRP } from '../slirp/usermode.ts';
 
 export interface HostEntry { name: string; ip: string }
@@ -15,7 +15,7 @@ export function parseAddHost(spec: string): HostEntry {
   const name = spec.slice(0, sep);
   const ip = spec.slice(sep + 1).replace(/^\[(.*)\]$/, '$1');
   if (sep <= 0 || !ip || !/^[a-zA-Z0-9][a-zA-Z0-9.-]*$/.test(name) || !(ip === 'host-gateway' || /^[0-9a-fA-F:.]+$/.test(ip))) {
-    throw new TspodError('ERR_TSPOD_USAGE', `invalid --add-host \`${spec}\`: expected NAME:IP or NAME:host-gateway`);
+    throw new UsageError(`invalid --add-host \`${spec}\`: expected NAME:IP or NAME:host-gateway`);
   }
   return { name, ip };
 }

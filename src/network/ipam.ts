@@ -1,12 +1,12 @@
 /** IPv4 subnets and addresses of user-defined networks. Pure. */
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 
 export interface Subnet { base: number; prefix: number }
 
 export function ipToInt(ip: string): number {
   const parts = ip.split('.');
   if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-    throw new TspodError('ERR_TSPOD_USAGE', `\`${ip}\` is not an IPv4 address`);
+    throw new UsageError(`\`${ip}\` is not an IPv4 address`);
   }
   return parts.reduce((n, p) => n * 256 + Number(p), 0);
 }
@@ -15,7 +15,7 @@ export const intToIp = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 2
 
 export function parseSubnet(cidr: string): Subnet {
   const m = /^([\d.]+)\/(\d{1,2})$/.exec(cidr);
-  if (!m || Number(m[2]) < 8 || Number(m[2]) > 30) throw new TspodError('ERR_TSPOD_USAGE', `invalid subnet \`${cidr}\`: expected an IPv4 CIDR like 10.89.0.0/24 (prefix 8-30)`);
+  if (!m || Number(m[2]) < 8 || Number(m[2]) > 30) throw new UsageError(`invalid subnet \`${cidr}\`: expected an IPv4 CIDR like 10.89.0.0/24 (prefix 8-30)`);
   const prefix = Number(m[2]);
   const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
   return { base: (ipToInt(m[1]) & mask) >>> 0, prefix };

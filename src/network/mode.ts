@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { which } from '../sys/spawn.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 import type { NetworkMode, UserMode } from '../model/network.ts';
 
 export interface HostNet {
@@ -26,10 +26,10 @@ export function parseNetworkMode(value: string): NetworkMode | { kind: 'default'
   if (value === 'host' || value === 'none' || value === 'pasta' || value === 'slirp4netns') return { kind: value };
   if (value.startsWith('container:')) {
     const ref = value.slice('container:'.length);
-    if (!ref) throw new TspodError('ERR_TSPOD_USAGE', 'network mode `container:` needs a container name or id');
+    if (!ref) throw new UsageError('network mode `container:` needs a container name or id');
     return { kind: 'container', ref };
   }
-  if (value.startsWith('ns:') || value.includes('/')) throw new TspodError('ERR_TSPOD_USAGE', `network mode \`${value}\` is not supported`);
+  if (value.startsWith('ns:') || value.includes('/')) throw new UsageError(`network mode \`${value}\` is not supported`);
   return { kind: 'network', name: value };
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { readJson, writeJsonAtomic } from '../storage/atomic.ts';
 import { NAME_RE, type ContainerRecord } from '../model/container.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 import { formatSubnet, freeAddress, freeSubnet, contains, intToIp, ipToInt, overlaps, parseSubnet } from './ipam.ts';
 import { hostDefaultRoute } from './etc.ts';
 import type { Endpoint, NetworkRecord } from '../model/network.ts';
@@ -43,9 +43,9 @@ export const bridgeName = (n: NetworkRecord) => `tsbr-${n.id.slice(0, 10)}`;
 export interface CreateNetworkOptions { builtIn?: boolean; name: string; driver?: string; subnet?: string; gateway?: string; internal?: boolean; labels?: Record<string, string> }
 
 export function createNetwork(storeRoot: string, opts: CreateNetworkOptions): NetworkRecord {
-  if (!NAME_RE.test(opts.name)) throw new TspodError('ERR_TSPOD_USAGE', `invalid network name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  if (RESERVED.has(opts.name) && !opts.builtIn) throw new TspodError('ERR_TSPOD_USAGE', `network name \`${opts.name}\` is reserved for a built-in network mode`);
-  if (opts.driver && opts.driver !== 'bridge') throw new TspodError('ERR_TSPOD_USAGE', `network driver \`${opts.driver}\` is not supported (only bridge)`);
+  if (!NAME_RE.test(opts.name)) throw new UsageError(`invalid network name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (RESERVED.has(opts.name) && !opts.builtIn) throw new UsageError(`network name \`${opts.name}\` is reserved for a built-in network mode`);
+  if (opts.driver && opts.driver !== 'bridge') throw new UsageError(`network driver \`${opts.driver}\` is not supported (only bridge)`);
   const all = listNetworks(storeRoot);
   if (all.some((n) => n.name === opts.name)) throw new TspodError('ERR_TSPOD_NAME_IN_USE', `network with name ${opts.name} already exists`);
   const taken = all.map((n) => parseSubnet(n.subnet));
@@ -56,7 +56,7 @@ export function createNetwork(storeRoot: string, opts: CreateNetworkOptions): Ne
   const clash = all.find((n) => overlaps(parseSubnet(n.subnet), subnet));
   if (clash) throw new TspodError('ERR_TSPOD_NETWORK', `subnet ${formatSubnet(subnet)} overlaps network ${clash.name} (${clash.subnet})`);
   const gateway = opts.gateway ?? intToIp(subnet.base + 1);
-  if (!contains(subnet, gateway)) throw new TspodError('ERR_TSPOD_USAGE', `gateway ${gateway} is not in subnet ${formatSubnet(subnet)}`);
+  if (!contains(subnet, gateway)) throw new UsageError(`gateway ${gateway} is not in subnet ${formatSubnet(subnet)}`);
   const rec: NetworkRecord = {
     id: crypto.randomBytes(32).toString('hex'), name: opts.name, driver: 'bridge', subnet: formatSubnet(subnet), gateway,
     internal: opts.internal ?? false, created: new Date().toISOString(), labels: opts.labels ?? {},
@@ -83,7 +83,7 @@ export function allocateEndpoint(n: NetworkRecord, containers: ContainerRecord[]
   const subnet = parseSubnet(n.subnet);
   const used = endpointsOn(containers, n.name).map((e) => e.endpoint.ip);
   if (opts.ip) {
-    if (!contains(subnet, opts.ip) || ipToInt(opts.ip) === ipToInt(n.gateway)) throw new TspodError('ERR_TSPOD_USAGE', `address ${opts.ip} is not usable in network ${n.name} (${n.subnet})`);
+    if (!contains(subnet, opts.ip) || ipToInt(opts.ip) === ipToInt(n.gateway)) throw new UsageError(`address ${opts.ip} is not usable in network ${n.name} (${n.subnet})`);
     if (used.includes(opts.ip)) throw new TspodError('ERR_TSPOD_NETWORK', `address ${opts.ip} is already in use on network ${n.name}`);
     return { ip: opts.ip, aliases: opts.aliases ?? [] };
   }

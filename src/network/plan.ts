@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 import { chooseUserMode, formatNetworkMode, parseNetworkMode, probeHostNet } from './mode.ts';
 import { type NetworkMode, type UserMode } from '../model/network.ts';
 import { exposedBindings, mergeBindings, parsePublish } from './ports.ts';
@@ -71,10 +71,10 @@ export async function planNetwork(
   let network: NetworkRecord | undefined;
   let outbound: UserMode | undefined;
   if ((flags.networkAliases.length || flags.ip) && mode.kind !== 'network') {
-    throw new TspodError('ERR_TSPOD_USAGE', '--network-alias and --ip need a user-defined network (tspod network create)');
+    throw new UsageError('--network-alias and --ip need a user-defined network (tspod network create)');
   }
   if (mode.kind === 'container') {
-    if (flags.publish.length) throw new TspodError('ERR_TSPOD_USAGE', 'conflicting options: port publishing and the container type network mode');
+    if (flags.publish.length) throw new UsageError('conflicting options: port publishing and the container type network mode');
     const other = findContainer(mode.ref);
     mode = { kind: 'container', ref: other.id };
     shared = { hosts: readText(path.join(other.dir, 'hosts')), resolv: readText(path.join(other.dir, 'resolv.conf')) };

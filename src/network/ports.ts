@@ -2,12 +2,12 @@
  * Published ports: docker's -p grammar, -P from the image's EXPOSE, and how
  * `ps` and `port` print them. Pure: no sockets here.
  */
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 import type { PortBinding, Protocol } from '../model/network.ts';
 
 const shownIp = (b: PortBinding) => b.hostIp || '0.0.0.0';
 
-const usage = (spec: string, why: string) => new TspodError('ERR_TSPOD_USAGE', `invalid port specification \`${spec}\`: ${why}`);
+const usage = (spec: string, why: string) => new UsageError(`invalid port specification \`${spec}\`: ${why}`);
 
 function parseRange(text: string, spec: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);

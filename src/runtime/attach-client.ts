@@ -6,7 +6,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import { FRAME, FrameDecoder, encodeFrame } from '../monitor/protocol.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 
 export interface AttachIo {
   stdin: NodeJS.ReadStream;
@@ -41,7 +41,7 @@ export function parseDetachKeys(spec: string): Buffer {
       const special: Record<string, number> = { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, '_': 31 };
       if (c in special) return special[c];
     } else if (key.length === 1) return key.charCodeAt(0);
-    throw new TspodError('ERR_TSPOD_USAGE', `invalid detach keys \`${spec}\`: use e.g. ctrl-p,ctrl-q`);
+    throw new UsageError(`invalid detach keys \`${spec}\`: use e.g. ctrl-p,ctrl-q`);
   }));
 }
 
@@ -73,7 +73,7 @@ export class DetachMatcher {
 export function connectMonitor(socket: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect(socket, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) => reject(new TspodError('ERR_TSPOD_CONTAINER_RUNNING',
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new TspodError('ERR_TSPOD_NOT_RUNNING',
       `attaching: the container's monitor is not reachable (${err.code ?? err.message})`)));
   });
 }

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { chroot } from '../sys/libc.ts';
 import { mountRootfs, type RootfsSpec } from '../fuse-overlay/rootfs.ts';
-import { describeError, TspodError, type ErrorCode } from '../errors.ts';
+import { describeError, TspodError, type ErrorCode, UsageError } from '../errors.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('cp');
@@ -38,7 +38,7 @@ export interface Dest {
 /** Where to unpack: into `dir`, the top-level entry renamed to `rename` when set. */
 export interface Placement { dir: string; rename?: string }
 
-const usage = (msg: string) => new TspodError('ERR_TSPOD_USAGE', msg);
+const usage = (msg: string) => new UsageError(msg);
 
 /** Whether a path says it must be a directory (`dir/`, `dir/.`). */
 export const assertsDir = (p: string) => p.endsWith('/') || p.endsWith('/.');

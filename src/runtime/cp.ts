@@ -151,7 +151,7 @@ async function startCopier(store: Store, c: Container, job: CopierJob): Promise<
     child,
     ready: async () => (await expect('ready')).ready,
     whole: async (transfer) => {
-      const ours = await transfer.then((r) => r, (err: unknown) => err ?? new Error('transfer failed'));
+      const ours = await transfer.then((r) => r, (err: unknown) => err ?? new TspodError('ERR_TSPOD_SUBPROCESS', 'transfer failed'));
       if (ours === 'reader gone') return; // stop() ends the copier
       if (ours instanceof TspodError) throw ours; // this side's own verdict; stop() ends the copier
       if (ours) {

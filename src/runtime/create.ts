@@ -10,7 +10,7 @@ import { NAME_RE, type ContainerRecord, type Mount } from '../model/container.ts
 import type { ImageRecord } from '../model/image.ts';
 import type { Store } from '../storage/store.ts';
 import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 import { parseRestartPolicy, formatRestartPolicy } from '../monitor/restart.ts';
 import { planNetwork, type NetworkFlags } from '../network/plan.ts';
 import type { Limits } from '../cgroupv2/delegation.ts';
@@ -55,16 +55,16 @@ export function parseVolume(spec: string): { source: string; destination: string
   if (parts.length === 1) destination = parts[0];
   else if (parts.length === 2) [source, destination] = parts;
   else if (parts.length === 3) [source, destination, opts] = parts;
-  else throw new TspodError('ERR_TSPOD_USAGE', `invalid volume specification \`${spec}\``);
-  if (!destination.startsWith('/')) throw new TspodError('ERR_TSPOD_USAGE', `invalid volume specification \`${spec}\`: container path must be absolute`);
+  else throw new UsageError(`invalid volume specification \`${spec}\``);
+  if (!destination.startsWith('/')) throw new UsageError(`invalid volume specification \`${spec}\`: container path must be absolute`);
   const flags = opts ? opts.split(',') : [];
   for (const f of flags) {
     if (!['ro', 'rw', 'z', 'Z', 'rbind', 'bind', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'nocopy'].includes(f)) {
-      throw new TspodError('ERR_TSPOD_USAGE', `invalid volume specification \`${spec}\`: unknown option \`${f}\``);
+      throw new UsageError(`invalid volume specification \`${spec}\`: unknown option \`${f}\``);
     }
   }
   const isPath = source.startsWith('/') || source.startsWith('.') || source.startsWith('~');
-  if (source && !isPath && !NAME_RE.test(source)) throw new TspodError('ERR_TSPOD_USAGE', `invalid volume name \`${source}\``);
+  if (source && !isPath && !NAME_RE.test(source)) throw new UsageError(`invalid volume name \`${source}\``);
   return { source, destination: path.posix.normalize(destination), readOnly: flags.includes('ro'), type: isPath ? 'bind' : 'volume' };
 }
 
@@ -87,17 +87,17 @@ export function containerCommand(image: Record<string, any>, opts: Pick<CreateOp
   const cfg = image.config ?? {};
   const entrypoint = opts.entrypoint !== undefined ? (opts.entrypoint ? [opts.entrypoint] : []) : (cfg.Entrypoint ?? []);
   const cmd = opts.command.length ? opts.command : opts.entrypoint !== undefined ? [] : (cfg.Cmd ?? []);
-  if (!entrypoint.length && !cmd.length) throw new TspodError('ERR_TSPOD_USAGE', 'no command specified');
+  if (!entrypoint.length && !cmd.length) throw new UsageError('no command specified');
   return { entrypoint, cmd };
 }
 
 export async function createContainer(store: Store, image: ImageRecord, imageName: string, opts: CreateOptions, warn: (msg: string) => void = () => {}): Promise<ContainerRecord> {
   if (opts.name !== undefined && !NAME_RE.test(opts.name)) {
-    throw new TspodError('ERR_TSPOD_USAGE', `invalid container name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    throw new UsageError(`invalid container name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
   let restart;
-  try { restart = parseRestartPolicy(opts.restart); } catch (err) { throw new TspodError('ERR_TSPOD_USAGE', (err as Error).message); }
-  if (opts.autoRemove && restart.name !== 'no') throw new TspodError('ERR_TSPOD_USAGE', 'conflicting options: --restart and --rm');
+  restart = parseRestartPolicy(opts.restart);
+  if (opts.autoRemove && restart.name !== 'no') throw new UsageError('conflicting options: --restart and --rm');
   const config = store.imageConfig(image);
   const cfg = config.config ?? {};
   const { entrypoint, cmd } = containerCommand(config, opts);
@@ -138,7 +138,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       mounts, restartPolicy: formatRestartPolicy(restart),
     },
   };
-  if (!rec.config.workingDir.startsWith('/')) throw new TspodError('ERR_TSPOD_USAGE', `working directory \`${rec.config.workingDir}\` is not absolute`);
+  if (!rec.config.workingDir.startsWith('/')) throw new UsageError(`working directory \`${rec.config.workingDir}\` is not absolute`);
   const linked = await store.locked(() => {
     const all = store.containers();
     const taken = new Set(all.map((c) => c.name));
@@ -166,7 +166,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
 }
 
 export async function renameContainer(store: Store, query: string, newName: string): Promise<void> {
-  if (!NAME_RE.test(newName)) throw new TspodError('ERR_TSPOD_USAGE', `invalid container name \`${newName}\``);
+  if (!NAME_RE.test(newName)) throw new UsageError(`invalid container name \`${newName}\``);
   await store.locked(() => {
     const all = store.containers();
     const rec = findContainer(all, query);

@@ -1,6 +1,6 @@
 /** Container environment: image Env, then --env-file, then -e, docker's precedence. */
 import fs from 'node:fs';
-import { TspodError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -13,7 +13,7 @@ export function parseEnvFile(text: string, hostEnv: NodeJS.ProcessEnv): string[]
 /** `-e KEY=VALUE` as given; `-e KEY` takes the host's value, or nothing if unset. */
 export function expandEnvArg(arg: string, hostEnv: NodeJS.ProcessEnv): string[] {
   if (arg.includes('=')) {
-    if (arg.startsWith('=')) throw new TspodError('ERR_TSPOD_USAGE', `invalid environment variable \`${arg}\``);
+    if (arg.startsWith('=')) throw new UsageError(`invalid environment variable \`${arg}\``);
     return [arg];
   }
   const v = hostEnv[arg];
@@ -23,7 +23,7 @@ export function expandEnvArg(arg: string, hostEnv: NodeJS.ProcessEnv): string[] 
 export function readEnvFile(file: string, hostEnv: NodeJS.ProcessEnv): string[] {
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (err) {
-    throw new TspodError('ERR_TSPOD_USAGE', `reading env file \`${file}\`: ${(err as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`reading env file \`${file}\`: ${(err as NodeJS.ErrnoException).code}`);
   }
   return parseEnvFile(text, hostEnv);
 }

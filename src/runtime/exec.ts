@@ -70,8 +70,8 @@ function relayPty(masterFd: number, io: AttachIo, interactive: boolean): () => v
 
 /** Runs the command; resolves with its exit status (0 at once with detach). */
 export async function execInContainer(c: Container, opts: ExecOptions, io: AttachIo): Promise<number> {
-  if (c.state.status === 'paused') throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is paused, unpause it first`);
-  if (c.state.status !== 'running' || !c.state.pid) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${c.rec.name} is not running`);
+  if (c.state.status === 'paused') throw new TspodError('ERR_TSPOD_PAUSED', `container ${c.rec.name} is paused, unpause it first`);
+  if (c.state.status !== 'running' || !c.state.pid) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `container ${c.rec.name} is not running`);
   if (!opts.command.length) throw new TspodError('ERR_TSPOD_USAGE', 'exec needs a command');
   const pid = c.state.pid;
   // docker: a tty gets TERM=xterm unless the container or -e sets it (never the host's TERM).

@@ -9,7 +9,7 @@ import type { Container } from './lifecycle.ts';
 import type { ImageRecord } from '../model/image.ts';
 import { findImage } from '../storage/images.ts';
 import type { NetworkRecord } from '../model/network.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 
 export type Filters = Map<string, string[]>;
 
@@ -18,9 +18,9 @@ export function parseFilters(specs: string[], keys: readonly string[]): Filters 
   const out: Filters = new Map();
   for (const s of specs) {
     const i = s.indexOf('=');
-    if (i < 0) throw new TspodError('ERR_TSPOD_USAGE', `bad format of filter (expected name=value): ${s}`);
+    if (i < 0) throw new UsageError(`bad format of filter (expected name=value): ${s}`);
     const key = s.slice(0, i).trim().toLowerCase();
-    if (!keys.includes(key)) throw new TspodError('ERR_TSPOD_USAGE', `invalid filter '${key}'`);
+    if (!keys.includes(key)) throw new UsageError(`invalid filter '${key}'`);
     out.set(key, [...(out.get(key) ?? []), s.slice(i + 1)]);
   }
   return out;
@@ -55,7 +55,7 @@ export interface ContainerFilterContext {
 }
 
 function invalid(key: string, value: string): never {
-  throw new TspodError('ERR_TSPOD_USAGE', `invalid filter '${key}=${value}'`);
+  throw new UsageError(`invalid filter '${key}=${value}'`);
 }
 
 /** `PORT[-END][/PROTO]` → a matcher of a container port and protocol. */

@@ -6,7 +6,7 @@
 import { findImage } from '../storage/images.ts';
 import { type ImageRecord } from '../model/image.ts';
 import { familiarRepository, parseReference } from '../model/reference.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 import { matchLabels, type Filters } from './filters.ts';
 
 export const IMAGE_FILTERS = ['dangling', 'label', 'reference', 'before', 'since'] as const;
@@ -21,7 +21,7 @@ export function globRegExp(pattern: string): RegExp {
     else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
     else if (c === '[') {
       const close = pattern.indexOf(']', i + 2);
-      if (close < 0) throw new TspodError('ERR_TSPOD_USAGE', `invalid filter 'reference=${pattern}': syntax error in pattern`);
+      if (close < 0) throw new UsageError(`invalid filter 'reference=${pattern}': syntax error in pattern`);
       let cls = pattern.slice(i + 1, close);
       if (cls.startsWith('^')) cls = `^${cls.slice(1)}`;
       re += `[${cls.replace(/\\/g, '\\\\')}]`;
@@ -47,7 +47,7 @@ export interface ImageFilter {
 
 export function imageFilter(filters: Filters, images: ImageRecord[], configLabels: (img: ImageRecord) => Record<string, string> | undefined): ImageFilter {
   const dangling = filters.get('dangling') ?? [];
-  for (const v of dangling) if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new TspodError('ERR_TSPOD_USAGE', `invalid filter 'dangling=${v}'`);
+  for (const v of dangling) if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new UsageError(`invalid filter 'dangling=${v}'`);
   const refCreated = (key: string) => (filters.get(key) ?? []).map((v) => {
     const img = findImage(images, v);
     if (!img) throw new TspodError('ERR_TSPOD_NO_SUCH_IMAGE', `no such image: ${v}`);

@@ -1,12 +1,12 @@
 /** Labels as docker takes them: `-l KEY=VALUE` (KEY alone: empty value) and `--label-file` (KEY=VALUE lines, `#` comments). */
 import fs from 'node:fs';
-import { TspodError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 
 function parseLabel(spec: string, where: string): [string, string] {
   const i = spec.indexOf('=');
   const key = (i < 0 ? spec : spec.slice(0, i)).trim();
-  if (!key) throw new TspodError('ERR_TSPOD_USAGE', `invalid label \`${spec}\`${where}: the key is empty`);
-  if (/\s/.test(key)) throw new TspodError('ERR_TSPOD_USAGE', `invalid label \`${spec}\`${where}: the key contains whitespace`);
+  if (!key) throw new UsageError(`invalid label \`${spec}\`${where}: the key is empty`);
+  if (/\s/.test(key)) throw new UsageError(`invalid label \`${spec}\`${where}: the key contains whitespace`);
   return [key, i < 0 ? '' : spec.slice(i + 1)];
 }
 
@@ -16,7 +16,7 @@ export function readLabelFile(file: string): string[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new TspodError('ERR_TSPOD_USAGE', `reading label file \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`reading label file \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return text.split(/\r?\n/).map((l) => l.replace(/^\s+/, '')).filter((l) => l && !l.startsWith('#'));
 }

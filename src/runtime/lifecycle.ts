@@ -18,7 +18,7 @@ import { findContainer } from '../storage/containers.ts';
 import { type ContainerRecord } from '../model/container.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
 import type { Store } from '../storage/store.ts';
-import { TspodError, type ErrorCode } from '../errors.ts';
+import { TspodError, type ErrorCode, UsageError } from '../errors.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -153,7 +153,7 @@ export async function waitContainer(c: Container, timeoutMs = Infinity): Promise
 export function signalNumber(sig: string): number {
   const name = /^\d+$/.test(sig) ? undefined : (sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`);
   const n = name ? (os.constants.signals as Record<string, number>)[name] : Number(sig);
-  if (!n || n < 1 || n > 64) throw new TspodError('ERR_TSPOD_USAGE', `invalid signal: ${sig}`);
+  if (!n || n < 1 || n > 64) throw new UsageError(`invalid signal: ${sig}`);
   return n;
 }
 

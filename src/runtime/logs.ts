@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { parseRecord, parseTimeArg, type LogRecord } from '../monitor/logfile.ts';
 import { observedState, isActive } from '../storage/state.ts';
 import type { Container } from './lifecycle.ts';
-import { TspodError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 
 export interface LogOptions {
   since?: string;
@@ -27,7 +27,7 @@ export async function* readLogs(c: Container, opts: LogOptions): AsyncGenerator<
     since = opts.since ? parseTimeArg(opts.since) : undefined;
     until = opts.until ? parseTimeArg(opts.until) : undefined;
   } catch (err) {
-    throw new TspodError('ERR_TSPOD_USAGE', (err as Error).message);
+    throw new UsageError((err as Error).message);
   }
   const file = c.layout.log;
   let offset = 0;

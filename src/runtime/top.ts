@@ -1,7 +1,7 @@
 /** `top`: the host's ps, limited to the container's processes. */
 import { runSync } from '../sys/spawn.ts';
 import { containerPids, type Container } from './lifecycle.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 
 export function topContainer(c: Container, psArgs: string[]): { header: string; rows: string[] } {
   const pids = containerPids(c);
@@ -10,7 +10,7 @@ export function topContainer(c: Container, psArgs: string[]): { header: string; 
   const out = runSync(['ps', ...args, ...(psArgs.length ? [] : ['-p', pids.join(',')])]).stdout.trimEnd().split('\n');
   const header = out[0];
   const pidCol = header.trim().split(/\s+/).indexOf('PID');
-  if (pidCol < 0) throw new TspodError('ERR_TSPOD_USAGE', `ps output has no PID column for \`${args.join(' ')}\``);
+  if (pidCol < 0) throw new UsageError(`ps output has no PID column for \`${args.join(' ')}\``);
   const want = new Set(pids.map(String));
   return { header, rows: out.slice(1).filter((l) => want.has(l.trim().split(/\s+/)[pidCol])) };
 }

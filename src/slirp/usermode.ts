@@ -86,9 +86,9 @@ function slirpRequest(socket: string, body: object): Promise<void> {
     c.on('close', () => {
       try {
         const r = JSON.parse(reply);
-        if (r.error) reject(new Error(r.error.desc ?? JSON.stringify(r.error)));
+        if (r.error) reject(new TspodError('ERR_TSPOD_NETWORK', r.error.desc ?? JSON.stringify(r.error)));
         else resolve();
-      } catch { reject(new Error(`unexpected reply \`${reply}\``)); }
+      } catch { reject(new TspodError('ERR_TSPOD_NETWORK', `unexpected reply \`${reply}\``)); }
     });
   });
 }

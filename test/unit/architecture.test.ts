@@ -133,3 +133,22 @@ test('stubs are only re-exports', () => {
     assert.match(code, /^export \* from '[^']+';$/, s);
   }
 });
+
+/** Files being rewritten by other work right now: the error rules below skip them until it lands. */
+const ERRORS_PENDING = [/^image\//, /^registry\//, /^build\//, /^runtime\/exec\.ts$/];
+
+test('errors mean one thing: usage errors through UsageError, no plain Error thrown, exit codes only in errors.ts', (t) => {
+  const offenders: string[] = [];
+  for (const f of files(src)) {
+    const rel = path.relative(src, f);
+    if (rel === 'errors.ts' || rel.startsWith('ui/template/') || ERRORS_PENDING.some((re) => re.test(rel))) continue;
+    fs.readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
+      const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+      if (/new TspodError\(\s*'ERR_TSPOD_USAGE'/.test(code)) offenders.push(`${rel}:${i + 1}: new TspodError('ERR_TSPOD_USAGE', ...) instead of new UsageError(...)`);
+      if (/\bnew Error\(/.test(code)) offenders.push(`${rel}:${i + 1}: a plain Error`);
+      if (/(?:[:=]|\|\||\?\?|return)\s*12[5-7]\b/.test(code)) offenders.push(`${rel}:${i + 1}: a literal exit code (use EXIT_* from errors.ts)`);
+    });
+  }
+  t.diagnostic(`not yet checked (work in progress elsewhere): ${ERRORS_PENDING.map(String).join(' ')}`);
+  assert.deepEqual(offenders, []);
+});

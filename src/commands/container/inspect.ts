@@ -4,7 +4,7 @@ import { lookup } from '../../runtime/lifecycle.ts';
 import { inspectContainer, inspectImage, inspectNetwork } from '../../runtime/inspect.ts';
 import { requireImage } from '../../storage/images.ts';
 import { findNetwork } from '../../network/networks.ts';
-import { describeError, TspodError } from '../../errors.ts';
+import { describeError, TspodError, UsageError } from '../../errors.ts';
 import { compileDocsFormat } from '../../ui/template.ts';
 import type { Store } from '../../storage/store.ts';
 
@@ -35,7 +35,7 @@ export class InspectCommand extends TspodCommand {
 
   async run(): Promise<number> {
     if (this.type !== undefined && !(TYPES as readonly string[]).includes(this.type)) {
-      throw new TspodError('ERR_TSPOD_USAGE', `"${this.type}" is not a valid value for --type`);
+      throw new UsageError(`"${this.type}" is not a valid value for --type`);
     }
     const out = compileDocsFormat(this.format);
     const store = this.openStore();
