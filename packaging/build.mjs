@@ -26,8 +26,11 @@ const rt = path.join(dist, 'tspod-rt');
 const sources = fs.readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.c')).map((f) => path.join(root, 'native', f));
 execFileSync(process.env.CC || 'cc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-s', '-o', `${rt}.tmp`, ...sources, '-lseccomp', '-ljansson'], { stdio: 'inherit' });
 fs.renameSync(`${rt}.tmp`, rt);
-const addon = path.join(root, 'node_modules/koffi/build/koffi/linux_x64/koffi.node');
-const dest = path.join(dist, 'koffi/linux_x64/koffi.node');
+// koffi's addon for this machine's architecture (src/sys/koffi.ts has the same table).
+const koffiDir = { x64: 'linux_x64', arm64: 'linux_arm64' }[process.arch];
+if (!koffiDir) throw new Error(`building tspod: ${process.arch} is not supported (x64 and arm64 are)`);
+const addon = path.join(root, 'node_modules/koffi/build/koffi', koffiDir, 'koffi.node');
+const dest = path.join(dist, 'koffi', koffiDir, 'koffi.node');
 fs.mkdirSync(path.dirname(dest), { recursive: true });
 fs.copyFileSync(addon, dest);
 fs.chmodSync(path.join(dist, 'tspod.cjs'), 0o755);
@@ -66,7 +69,7 @@ if (!process.env.TSPOD_NO_SEA) {
   console.log = () => {}; // pkg narrates every step
   try {
     await sea(path.join(root, 'packaging/sea-main.cjs'), {
-      targets: [{ nodeRange: 'node22', platform: 'linux', arch: 'x64', output }],
+      targets: [{ nodeRange: 'node22', platform: 'linux', arch: process.arch, output }],
       nodePath: node,
       seaConfig: {
         assets: {

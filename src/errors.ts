@@ -43,7 +43,8 @@ export type ErrorCode =
   | 'ERR_TSPOD_PORT_IN_USE'
   | 'ERR_TSPOD_PORT_DENIED'
   | 'ERR_TSPOD_ARCHIVE'
-  | 'ERR_TSPOD_CGROUP';
+  | 'ERR_TSPOD_CGROUP'
+  | 'ERR_TSPOD_UNSUPPORTED_ARCH';
 
 export class TspodError extends Error {
   readonly code: ErrorCode;

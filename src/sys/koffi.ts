@@ -1,20 +1,31 @@
 /**
  * The one place koffi is loaded, lazily (most commands never need it). The
  * JavaScript half is bundled; the native addon is looked up next to the
- * running bundle (`<dir>/koffi/linux_x64/koffi.node`), then in node_modules;
+ * running bundle (`<dir>/koffi/linux_<arch>/koffi.node`), then in node_modules;
  * the single executable extracts it from its assets to a per-user cache.
  */
 import path from 'node:path';
 import { extractedAssetDir } from './sea.ts';
+import { TspodError } from '../errors.ts';
 
 type Koffi = typeof import('koffi');
 let loaded: Koffi | undefined;
+
+/** koffi's addon folder for each architecture tspod is built for (packaging/build.mjs has the same table). */
+const ADDON_DIRS: Partial<Record<NodeJS.Architecture, string>> = { x64: 'linux_x64', arm64: 'linux_arm64' };
+
+/** The addon folder for `arch`; other architectures are refused in one line. */
+export function addonDir(arch: NodeJS.Architecture = process.arch): string {
+  const dir = ADDON_DIRS[arch];
+  if (!dir) throw new TspodError('ERR_TSPOD_UNSUPPORTED_ARCH', `tspod runs on x86_64 and aarch64 Linux; this machine is ${arch}`);
+  return dir;
+}
 
 export function koffi(): Koffi {
   if (loaded) return loaded;
   // koffi's indirect entry searches process.resourcesPath for the addon.
   const proc = process as unknown as { resourcesPath?: string };
-  proc.resourcesPath ??= process.env.TSPOD_RESOURCES ?? extractedAssetDir('koffi.node', 'koffi/linux_x64/koffi.node') ?? path.dirname(__filename);
+  proc.resourcesPath ??= process.env.TSPOD_RESOURCES ?? extractedAssetDir('koffi.node', `koffi/${addonDir()}/koffi.node`) ?? path.dirname(__filename);
   loaded = require('koffi/indirect') as Koffi;
   return loaded;
 }
