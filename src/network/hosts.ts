@@ -5,8 +5,8 @@
  * network's membership changes.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { ContainerRecord } from '../model/container.ts';
+import type { ContainerLayout } from '../storage/layout.ts';
 import { hostsFile, userModeAddresses, type HostEntry } from './etc.ts';
 import { parseNetworkMode } from './mode.ts';
 
@@ -55,11 +55,11 @@ export function hostsFor(rec: ContainerRecord, all: ContainerRecord[]): string {
  * something to do: most containers are on no user-defined network, and
  * reading every record would tax each create and rm.
  */
-export function refreshHosts(all: () => ContainerRecord[], networks: string[], containerDir: (id: string) => string): void {
+export function refreshHosts(all: () => ContainerRecord[], networks: string[], layoutOf: (id: string) => ContainerLayout): void {
   if (!networks.length) return;
   const records = all();
   for (const rec of records) {
     if (!networks.some((n) => rec.hostConfig.networks?.[n])) continue;
-    try { fs.writeFileSync(path.join(containerDir(rec.id), 'hosts'), hostsFor(rec, records)); } catch { /* being removed */ }
+    try { fs.writeFileSync(layoutOf(rec.id).etc('hosts'), hostsFor(rec, records)); } catch { /* being removed */ }
   }
 }

@@ -4,7 +4,6 @@
  * running containers in or out at once.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Store } from '../storage/store.ts';
 import { findContainer } from '../storage/containers.ts';
 import { type ContainerRecord } from '../model/container.ts';
@@ -19,7 +18,7 @@ import { hostsFor, refreshHosts } from './hosts.ts';
 
 /** A container's own hosts file, rewritten in place. */
 function writeHosts(store: Store, rec: ContainerRecord, all: ContainerRecord[]): void {
-  try { fs.writeFileSync(path.join(store.containerDir(rec.id), 'hosts'), hostsFor(rec, all)); } catch { /* being removed */ }
+  try { fs.writeFileSync(store.layout(rec.id).etc('hosts'), hostsFor(rec, all)); } catch { /* being removed */ }
 }
 
 /** The network --link uses when the two containers share no user-defined network (docker's default bridge). */
@@ -85,7 +84,7 @@ export async function connect(store: Store, networkQuery: string, containerQuery
     if (rec.hostConfig.networks?.[network.name]) throw new TspodError('ERR_TSPOD_NETWORK', `container ${rec.name} is already connected to network ${network.name}`);
     rec.hostConfig.networks = { ...rec.hostConfig.networks, [network.name]: allocateEndpoint(network, all, opts) };
     store.writeContainer(rec);
-    refreshHosts(() => all, [network.name], (id) => store.containerDir(id));
+    refreshHosts(() => all, [network.name], (id) => store.layout(id));
     return { rec, network };
   });
   await plugIfRunning(store, rec, network);
@@ -100,7 +99,7 @@ export async function disconnect(store: Store, networkQuery: string, containerQu
     const { [network.name]: _gone, ...rest } = rec.hostConfig.networks;
     rec.hostConfig.networks = rest; // `rec` is one of `all`: the list below sees the change
     store.writeContainer(rec);
-    refreshHosts(() => all, [network.name, ...Object.keys(rest)], (id) => store.containerDir(id));
+    refreshHosts(() => all, [network.name, ...Object.keys(rest)], (id) => store.layout(id));
     writeHosts(store, rec, all);
     return { rec, network };
   });

@@ -4,16 +4,14 @@
  * user-defined network it joins, and its /etc/resolv.conf.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { TspodError, UsageError } from '../errors.ts';
 import { chooseUserMode, formatNetworkMode, parseNetworkMode, probeHostNet } from './mode.ts';
-import { type NetworkMode, type UserMode } from '../model/network.ts';
+import type { NetworkMode, NetworkRecord, PortBinding, UserMode } from '../model/network.ts';
+import type { ContainerLayout } from '../storage/layout.ts';
 import { exposedBindings, mergeBindings, parsePublish } from './ports.ts';
-import { type PortBinding } from '../model/network.ts';
 import { assignHostPorts } from './allocate.ts';
 import { parseAddHost, resolvConf, userModeAddresses, type HostEntry } from './etc.ts';
 import { findNetwork } from './networks.ts';
-import { type NetworkRecord } from '../model/network.ts';
 
 export interface NetworkFlags {
   network: string;
@@ -61,7 +59,7 @@ export async function planNetwork(
   storeRoot: string,
   flags: NetworkFlags,
   exposed: Record<string, unknown> | undefined,
-  findContainer: (ref: string) => { id: string; dir: string },
+  findContainer: (ref: string) => ContainerLayout,
   warn: (msg: string) => void,
 ): Promise<NetworkPlan> {
   let mode = resolveMode(flags.network, warn);
@@ -77,7 +75,7 @@ export async function planNetwork(
     if (flags.publish.length) throw new UsageError('conflicting options: port publishing and the container type network mode');
     const other = findContainer(mode.ref);
     mode = { kind: 'container', ref: other.id };
-    shared = { hosts: readText(path.join(other.dir, 'hosts')), resolv: readText(path.join(other.dir, 'resolv.conf')) };
+    shared = { hosts: readText(other.etc('hosts')), resolv: readText(other.etc('resolv.conf')) };
   } else if (mode.kind === 'host') {
     if (flags.publish.length) warn('published ports are discarded when using host network mode');
   } else if (mode.kind !== 'none') {

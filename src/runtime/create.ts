@@ -110,8 +110,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
   if (envValue(env, 'PATH') === undefined) env = [`PATH=${DEFAULT_PATH}`, ...env];
   env = mergeEnv([`HOSTNAME=${hostname}`], env, opts.tty ? [`TERM=${envValue(env, 'TERM') ?? 'xterm'}`] : []);
   const net = await planNetwork(store.root, opts, cfg.ExposedPorts, (ref) => {
-    const other = findContainer(store.containers(), ref);
-    return { id: other.id, dir: store.containerDir(other.id) };
+    return store.layout(findContainer(store.containers(), ref).id);
   }, warn);
   const mounts = resolveMounts(store, opts.volumes, id);
   const now = new Date().toISOString();
@@ -149,16 +148,16 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
     }
     if (!rec.name) rec.name = randomName(taken);
     const changed = joinNetworks(store, rec, all, net.network, { aliases: opts.networkAliases, ip: opts.ip, links: opts.links });
-    const dir = store.containerDir(id);
-    for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o755 });
-    fs.chmodSync(path.join(dir, 'upper'), 0o755);
-    fs.writeFileSync(path.join(dir, 'hostname'), `${hostname}\n`);
-    fs.writeFileSync(path.join(dir, 'hosts'), net.sharedHosts ?? hostsFor(rec, [...all, rec]));
-    fs.writeFileSync(path.join(dir, 'resolv.conf'), net.resolv);
+    const layout = store.layout(id);
+    for (const d of [layout.upper, layout.work, layout.merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+    fs.chmodSync(layout.upper, 0o755);
+    fs.writeFileSync(layout.etc('hostname'), `${hostname}\n`);
+    fs.writeFileSync(layout.etc('hosts'), net.sharedHosts ?? hostsFor(rec, [...all, rec]));
+    fs.writeFileSync(layout.etc('resolv.conf'), net.resolv);
     store.writeContainer(rec);
     for (const c of changed) store.writeContainer(c.rec);
     // joinNetworks updated the linked records in `all` itself.
-    refreshHosts(() => [...all, rec], Object.keys(rec.hostConfig.networks ?? {}), (id) => store.containerDir(id));
+    refreshHosts(() => [...all, rec], Object.keys(rec.hostConfig.networks ?? {}), (id) => store.layout(id));
     return changed;
   });
   for (const c of linked) await plugIfRunning(store, c.rec, c.network);

@@ -45,7 +45,7 @@ export async function removeContainer(store: Store, query: string, opts: { force
   await store.locked(() => {
     // Hide the record first so nobody finds a half-removed container; a monitor removing it (--rm) wins.
     try { fs.renameSync(c.layout.record, c.layout.removing); } catch { /* gone */ }
-    refreshHosts(() => store.containers(), Object.keys(c.rec.hostConfig.networks ?? {}), (id) => store.containerDir(id));
+    refreshHosts(() => store.containers(), Object.keys(c.rec.hostConfig.networks ?? {}), (id) => store.layout(id));
   });
   const anonymous = opts.volumes ? c.rec.hostConfig.mounts.filter((m) => m.type === 'volume' && m.name?.endsWith('anon')) : [];
   fs.rmSync(c.layout.runDir, { recursive: true, force: true });

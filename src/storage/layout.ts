@@ -11,6 +11,11 @@
  */
 import path from 'node:path';
 
+/** The folder holding every container's data dir (each named by its id). */
+export function containersDir(storeRoot: string): string {
+  return path.join(storeRoot, 'containers');
+}
+
 export class ContainerLayout {
   readonly id: string;
   /** The persistent directory. */
@@ -21,7 +26,7 @@ export class ContainerLayout {
 
   constructor(storeRoot: string, runRoot: string, id: string) {
     this.id = id;
-    this.dir = path.join(storeRoot, 'containers', id);
+    this.dir = path.join(containersDir(storeRoot), id);
     this.runRoot = runRoot;
     this.runDir = path.join(runRoot, 'containers', id);
   }

@@ -15,7 +15,7 @@ import { TspodError } from '../errors.ts';
 import type { ImageRecord } from '../model/image.ts';
 import { checkContainerRecord, damagedRecord } from './containers.ts';
 import { type ContainerRecord } from '../model/container.ts';
-import { ContainerLayout, layerLink } from './layout.ts';
+import { ContainerLayout, containersDir, layerLink } from './layout.ts';
 
 export function hexOf(digest: string): string {
   const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
@@ -138,7 +138,7 @@ export class Store {
       const pid = Number(/-(\d+)-/.exec(name)?.[1]);
       if (!pid || !alive(pid)) out.push(path.join(tmp, name));
     }
-    for (const id of fs.readdirSync(path.join(this.root, 'containers'))) {
+    for (const id of fs.readdirSync(containersDir(this.root))) {
       const layout = this.layout(id);
       if (!fs.existsSync(layout.record)) out.push(layout.dir, layout.runDir);
     }
@@ -206,9 +206,6 @@ export class Store {
   layout(id: string): ContainerLayout {
     return new ContainerLayout(this.root, this.paths.run, id);
   }
-  containerDir(id: string): string {
-    return this.layout(id).dir;
-  }
   /**
    * Every container record. Each is read on its own: a damaged one (cut
    * short, wrong types) is listed as a stand-in carrying `damaged`, so it
@@ -216,7 +213,7 @@ export class Store {
    */
   containers(): ContainerRecord[] {
     const out: ContainerRecord[] = [];
-    for (const id of fs.readdirSync(path.join(this.root, 'containers'))) {
+    for (const id of fs.readdirSync(containersDir(this.root))) {
       const file = this.layout(id).record;
       let rec: unknown;
       try {
