@@ -5,7 +5,6 @@ import { describeError, exitCodeOf, type ErrorCode, type TspodError } from '../e
 import { defaultPaths } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
 import { logger } from '../log.ts';
-import { compileTemplate } from '../ui/template.ts';
 
 const debug = logger('cli');
 
@@ -42,14 +41,14 @@ export abstract class TspodCommand extends Command {
     this.context.stdout.write(`${line}\n`);
   }
 
-  /** `inspect` output: each document through a Go template, or all as one JSON array. */
-  outDocs(docs: unknown[], format: string | undefined): void {
-    if (format) {
-      const tpl = compileTemplate(format);
-      for (const d of docs) this.out(tpl.render(d));
-    } else {
-      this.out(JSON.stringify(docs, null, 4));
+  /** Prints each failure of a per-item report as one line on stderr; 1 if any, else 0. */
+  reportFailures(errors: unknown[]): number {
+    const failed = errors.filter((e) => e !== undefined);
+    for (const err of failed) {
+      debug('%O', err);
+      this.context.stderr.write(`Error: ${describeError(err)}\n`);
     }
+    return failed.length ? 1 : 0;
   }
 
   /**

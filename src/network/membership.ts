@@ -9,7 +9,7 @@ import { findContainer } from '../storage/containers.ts';
 import { type ContainerRecord } from '../model/container.ts';
 import { observedState } from '../storage/state.ts';
 import { TspodError } from '../errors.ts';
-import { allocateEndpoint, createNetwork, findNetwork, listNetworks, removeNetworkRecord } from './networks.ts';
+import { allocateEndpoint, createNetwork, type CreateNetworkOptions, findNetwork, listNetworks, removeNetworkRecord } from './networks.ts';
 import { type NetworkRecord } from '../model/network.ts';
 import { parseNetworkMode } from './mode.ts';
 import { attachEndpoint, detachEndpoint, ifnameFor, removeBridge } from './bridge.ts';
@@ -131,4 +131,9 @@ export async function pruneNetworks(store: Store): Promise<string[]> {
     try { removed.push((await removeNetwork(store, n.name)).name); } catch { /* taken meanwhile */ }
   }
   return removed;
+}
+
+/** Creates a user-defined network (under the store lock). */
+export async function addNetwork(store: Store, opts: CreateNetworkOptions): Promise<NetworkRecord> {
+  return store.locked(() => createNetwork(store.root, opts));
 }

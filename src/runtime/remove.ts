@@ -4,7 +4,8 @@ import path from 'node:path';
 import { removeTrees } from '../userns/remove.ts';
 import { isActive, observedState, mark } from '../storage/state.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
-import { lookup, containerPids, type Container } from './lifecycle.ts';
+import { lookup, listContainers, containerPids, type Container } from './lifecycle.ts';
+import { collectGarbage } from '../image/remove.ts';
 import type { Store } from '../storage/store.ts';
 import { refreshHosts } from '../network/hosts.ts';
 import { TspodError } from '../errors.ts';
@@ -51,4 +52,25 @@ export async function removeContainer(store: Store, query: string, opts: { force
   fs.rmSync(c.layout.runDir, { recursive: true, force: true });
   await removeTrees([c.dir, ...anonymous.map((m) => path.dirname(m.source))]);
   return { query, id: c.rec.id };
+}
+
+/** One container of a prune: removed, or why not. */
+export interface PruneContainerReport { id: string; error?: unknown }
+
+/**
+ * Removes every container that is not running, going on past a failure, then
+ * the layers nothing uses any more. One report per container, in list order.
+ */
+export async function pruneContainers(store: Store): Promise<PruneContainerReport[]> {
+  const reports: PruneContainerReport[] = [];
+  for (const c of listContainers(store).filter((c) => !isActive(c.state))) {
+    try {
+      await removeContainer(store, c.rec.id, { force: false, volumes: false });
+      reports.push({ id: c.rec.id });
+    } catch (error) {
+      reports.push({ id: c.rec.id, error });
+    }
+  }
+  await collectGarbage(store);
+  return reports;
 }

@@ -1,13 +1,13 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { listContainers } from '../../runtime/lifecycle.ts';
-import { removeContainer } from '../../runtime/remove.ts';
-import { collectGarbage } from '../../image/remove.ts';
-import { isActive } from '../../storage/state.ts';
+import { pruneContainers } from '../../runtime/remove.ts';
 
 export class ContainerPruneCommand extends TspodCommand {
   static paths = [['container', 'prune']];
-  static usage = TspodCommand.Usage({ category: 'Containers', description: 'Remove all stopped containers' });
+  static usage = TspodCommand.Usage({
+    category: 'Containers', description: 'Remove all stopped containers',
+    details: 'Each container is tried in turn: one that cannot be removed is reported on stderr and the others still go; the exit status is then 1.',
+  });
 
   force = Option.Boolean('-f,--force', false, { description: 'Do not ask for confirmation' });
 
@@ -18,14 +18,9 @@ export class ContainerPruneCommand extends TspodCommand {
       (this.context.stdin as NodeJS.ReadStream).pause();
       if (!/^y(es)?$/i.test(answer.trim())) return 1;
     }
-    const store = this.openStore();
-    const stopped = listContainers(store).filter((c) => !isActive(c.state));
+    const reports = await pruneContainers(this.openStore());
     this.out('Deleted Containers:');
-    for (const c of stopped) {
-      await removeContainer(store, c.rec.id, { force: false, volumes: false });
-      this.out(c.rec.id);
-    }
-    await collectGarbage(store);
-    return 0;
+    for (const r of reports) if (!r.error) this.out(r.id);
+    return this.reportFailures(reports.map((r) => r.error));
   }
 }

@@ -1,11 +1,11 @@
 /** `network create|ls|inspect|rm|prune|connect|disconnect`: user-defined networks. */
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { createNetwork, findNetwork, listNetworks } from '../../network/networks.ts';
+import { findNetwork, listNetworks } from '../../network/networks.ts';
 import { type NetworkRecord } from '../../model/network.ts';
 import { inspectNetwork } from '../../runtime/inspect.ts';
 import { collectLabels } from '../../runtime/labels.ts';
-import { connect, disconnect, pruneNetworks, removeNetwork } from '../../network/membership.ts';
+import { addNetwork, connect, disconnect, pruneNetworks, removeNetwork } from '../../network/membership.ts';
 import { compileDocsFormat, compileTemplate } from '../../ui/template.ts';
 import { goTime } from '../../ui/format.ts';
 import { dockerMatch, matchLabels, parseFilters } from '../../runtime/filters.ts';
@@ -27,10 +27,9 @@ export class NetworkCreateCommand extends TspodCommand {
   name = Option.String();
 
   async run(): Promise<void> {
-    const store = this.openStore();
-    const n = await store.locked(() => createNetwork(store.root, {
+    const n = await addNetwork(this.openStore(), {
       name: this.name, driver: this.driver, subnet: this.subnet, gateway: this.gateway, internal: this.internal, labels: collectLabels([], this.label),
-    }));
+    });
     this.out(n.id);
   }
 }
