@@ -20,8 +20,15 @@ export function logger(namespace: string): Logger {
   };
 }
 
-/** Turns debug output on for every tspod namespace (`--log-level debug`). */
+/** Turns debug output on for every tspod namespace (`--log-level debug`), in this process and the helpers it starts. */
 export function enableDebug(): void {
+  // The one hand-off through the environment: child processes (monitor, helpers) inherit it.
   process.env.DEBUG = 'tspod:*';
+  process.env.TSPOD_DEBUG = '1';
   debugFactory().enable('tspod:*');
+}
+
+/** Whether debug output is on here (`--log-level debug`, or handed over by the parent tspod). */
+export function debugEnabled(): boolean {
+  return Boolean(process.env.TSPOD_DEBUG);
 }

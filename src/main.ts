@@ -5,7 +5,9 @@
  * clipanion. Usage errors exit 125 on stderr as docker's do.
  */
 import { describeError, exitCodeOf, EXIT_TSPOD_FAILED } from './errors.ts';
-import { enableDebug } from './log.ts';
+import { debugEnabled, enableDebug } from './log.ts';
+import type { CommandClass } from 'clipanion';
+import type { TspodContext } from './commands/base.ts';
 import { FlagError, parseGlobals, normalize, translateClipanionError, type Globals, type Parsed } from './cli/argv.ts';
 
 async function internal(entry: string, args: string[]): Promise<void> {
@@ -62,7 +64,7 @@ function usageFailure(err: unknown): number {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0]?.startsWith('__') && argv[0] !== '__complete') {
-    if (process.env.TSPOD_DEBUG) enableDebug();
+    if (debugEnabled()) enableDebug(); // handed over by the parent tspod
     await internal(argv[0], argv.slice(1));
     return process.exitCode as number ?? 0;
   }
@@ -73,12 +75,9 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return usageFailure(err);
   }
-  if (g.root !== undefined) process.env.TSPOD_ROOT = g.root;
-  if (g.runroot !== undefined) process.env.TSPOD_RUNROOT = g.runroot;
-  if (g.logLevel === 'debug' || g.logLevel === 'trace') {
-    enableDebug();
-    process.env.TSPOD_DEBUG = '1';
-  }
+  // The global options travel as values into every command (its context) and from there into the store.
+  const globals = { root: g.root, runroot: g.runroot };
+  if (g.logLevel === 'debug' || g.logLevel === 'trace') enableDebug();
   const { VERSION } = await import('./version.ts');
   if (g.version) {
     process.stdout.write(`tspod version ${VERSION}\n`);
@@ -89,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
   if (g.rest[0] === '__complete') {
     const { completeWords } = await import('./cli/complete.ts');
     const { storeNames } = await import('./cli/names.ts');
-    process.stdout.write(completeWords(g.rest.slice(1), specsOf(await commandsFor(undefined)), storeNames));
+    process.stdout.write(completeWords(g.rest.slice(1), specsOf(await commandsFor(undefined)), (kind) => storeNames(kind, globals)));
     return 0;
   }
   // Loading only the verbs the first word can select keeps start-up short; help on the whole tool needs them all.
@@ -109,15 +108,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const { Cli } = await import('clipanion');
   const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  const cli = new Cli({ binaryName: 'tspod', binaryLabel: 'tspod', binaryVersion: VERSION, enableColors: colors });
-  for (const c of classes) cli.register(c);
+  const cli = new Cli<TspodContext>({ binaryName: 'tspod', binaryLabel: 'tspod', binaryVersion: VERSION, enableColors: colors });
+  for (const c of classes) cli.register(c as CommandClass<TspodContext>); // every verb is a TspodCommand
   let command;
   try {
-    command = cli.process(parsed.argv);
+    command = cli.process(parsed.argv, { globals });
   } catch (err) {
     return usageFailure(translateClipanionError(err, parsed));
   }
-  return cli.run(command, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  return cli.run(command, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, globals });
 }
 
 main(process.argv.slice(2)).then(

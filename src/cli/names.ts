@@ -1,6 +1,6 @@
 /** Names in the user's store for completion, read through the domain modules; nothing when there is no store yet. */
 import fs from 'node:fs';
-import { defaultPaths } from '../storage/paths.ts';
+import { defaultPaths, type PathOptions } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
 import { listContainers } from '../runtime/lifecycle.ts';
 import { listNetworks } from '../network/networks.ts';
@@ -12,8 +12,8 @@ function shortNames(ref: string): string[] {
   return short === ref ? [ref] : [short, ref];
 }
 
-export function storeNames(kind: NameKind): string[] {
-  const paths = defaultPaths();
+export function storeNames(kind: NameKind, where: PathOptions = {}): string[] {
+  const paths = defaultPaths(where);
   if (!fs.existsSync(paths.root)) return [];
   const store = new Store(paths);
   switch (kind) {

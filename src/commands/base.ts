@@ -1,14 +1,20 @@
 /** What every tspod command shares: error rendering and exit codes, the store. */
 import fs from 'node:fs';
-import { Command } from 'clipanion';
+import { Command, type BaseContext } from 'clipanion';
 import { describeError, exitCodeOf, type ErrorCode, type TspodError } from '../errors.ts';
-import { defaultPaths } from '../storage/paths.ts';
+import { defaultPaths, type PathOptions } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('cli');
 
-export abstract class TspodCommand extends Command {
+/** The options given before the verb (`--root`, `--runroot`), as main read them: values, never the environment. */
+export type GlobalOptions = PathOptions;
+
+/** What main hands every command: clipanion's streams and the global options. */
+export interface TspodContext extends BaseContext { globals: GlobalOptions }
+
+export abstract class TspodCommand extends Command<TspodContext> {
   /** The verb's work; returns the exit status (default 0). */
   abstract run(): Promise<number | void>;
 
@@ -23,7 +29,7 @@ export abstract class TspodCommand extends Command {
   }
 
   openStore(): Store {
-    const paths = defaultPaths();
+    const paths = defaultPaths(this.context.globals);
     const moved = paths.relocatedFrom;
     // Said once, when the local stand-in is first made; `info` and `doctor` show it after.
     if (moved && !fs.existsSync(paths.root)) {

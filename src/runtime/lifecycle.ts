@@ -18,6 +18,7 @@ import { findContainer } from '../storage/containers.ts';
 import { type ContainerRecord } from '../model/container.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
 import type { Store } from '../storage/store.ts';
+import { debugEnabled } from '../log.ts';
 import { TspodError, type ErrorCode, UsageError } from '../errors.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,7 +65,7 @@ export interface PendingMonitor {
 }
 
 export function spawnMonitor(store: Store, id?: string): PendingMonitor {
-  const debugLog = process.env.TSPOD_DEBUG ? fs.openSync(`${store.paths.run}/monitor-debug.log`, 'a') : 'ignore';
+  const debugLog = debugEnabled() ? fs.openSync(`${store.paths.run}/monitor-debug.log`, 'a') : 'ignore';
   const child = spawnProcess([...monitorArgv(), store.root, store.paths.run, id ?? '-'], {
     detached: true,
     stdio: ['ignore', 'ignore', debugLog, 'pipe'],

@@ -4,9 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { TspodError } from '../errors.ts';
 
+/** Where the user pointed tspod (`--root`, `--runroot`); unset means the XDG defaults. */
+export interface PathOptions { root?: string; runroot?: string }
+
 export interface StorePaths {
   /** Where the per-boot directory `run` sits when XDG_RUNTIME_DIR is unset: tspod makes it, private. */
   runBase?: string;
+  /** XDG_RUNTIME_DIR when `run` is under it (checked to be the user's own before use). */
+  xdgRuntimeDir?: string;
   /** Images, layers, containers: $XDG_DATA_HOME/tspod. */
   root: string;
   /** Per-boot state: $XDG_RUNTIME_DIR/tspod, or a private dir under /tmp. */
@@ -31,20 +36,21 @@ export function networkFilesystem(dir: string, statfsType?: (d: string) => numbe
   }
 }
 
-export function defaultPaths(env: NodeJS.ProcessEnv = process.env, statfsType?: (d: string) => number): StorePaths {
+/** The store's places: the user's choices (`opts`), else the XDG directories of `env`, else fallbacks. */
+export function defaultPaths(opts: PathOptions = {}, env: NodeJS.ProcessEnv = process.env, statfsType?: (d: string) => number): StorePaths {
   const home = env.HOME || os.homedir();
   const dataHome = env.XDG_DATA_HOME || path.join(home, '.local', 'share');
   const configHome = env.XDG_CONFIG_HOME || path.join(home, '.config');
   const uid = process.getuid?.() ?? 0;
   const runBase = env.XDG_RUNTIME_DIR ? undefined : path.join(os.tmpdir(), `tspod-run-${uid}`);
   const paths: StorePaths = {
-    root: env.TSPOD_ROOT || path.join(dataHome, 'tspod'),
-    run: env.TSPOD_RUNROOT || path.join(env.XDG_RUNTIME_DIR || runBase!, 'tspod'),
+    root: opts.root || path.join(dataHome, 'tspod'),
+    run: opts.runroot || path.join(env.XDG_RUNTIME_DIR || runBase!, 'tspod'),
     configHome,
-    ...(env.TSPOD_RUNROOT ? {} : { runBase }),
+    ...(opts.runroot ? {} : env.XDG_RUNTIME_DIR ? { xdgRuntimeDir: env.XDG_RUNTIME_DIR } : { runBase }),
   };
   // A home on NFS cannot hold overlay upper dirs: unless the user chose the place, use a local one.
-  if (!env.TSPOD_ROOT && !env.XDG_DATA_HOME) {
+  if (!opts.root && !env.XDG_DATA_HOME) {
     const filesystem = networkFilesystem(paths.root, statfsType);
     if (filesystem) return { ...paths, root: path.join('/var/tmp', `tspod-${uid}`, 'storage'), relocatedFrom: { root: paths.root, filesystem } };
   }
@@ -79,6 +85,6 @@ export function ensurePrivateDir(dir: string, strict: boolean, uid = process.get
 /** Verifies (and makes) the per-boot directories before any use. */
 export function ensureRunDirs(paths: StorePaths): void {
   if (paths.runBase) ensurePrivateDir(paths.runBase, true);
-  else if (process.env.XDG_RUNTIME_DIR && !process.env.TSPOD_RUNROOT) ensurePrivateDir(process.env.XDG_RUNTIME_DIR, false);
+  else if (paths.xdgRuntimeDir) ensurePrivateDir(paths.xdgRuntimeDir, false);
   ensurePrivateDir(paths.run, true);
 }

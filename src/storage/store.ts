@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { defaultPaths, ensureRunDirs, type StorePaths } from './paths.ts';
+import { ensureRunDirs, type StorePaths } from './paths.ts';
 import { readJson, writeJsonAtomic } from './atomic.ts';
 import { withLock } from './lock.ts';
 import { alive, procRef, sameProcess } from '../sys/proc.ts';
@@ -40,7 +40,7 @@ export class Store {
   readonly paths: StorePaths;
   readonly root: string;
 
-  constructor(paths: StorePaths = defaultPaths()) {
+  constructor(paths: StorePaths) {
     this.paths = paths;
     this.root = paths.root;
     ensureRunDirs(paths);

@@ -13,11 +13,11 @@ test('a data root on NFS is replaced by a local directory, unless the user chose
   const { defaultPaths } = await import('../../src/storage/paths.ts');
   const nfs = () => 0x6969;
   const local = () => 0xef53;
-  const moved = defaultPaths({ HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1' }, nfs);
+  const moved = defaultPaths({}, { HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1' }, nfs);
   assert.equal(moved.relocatedFrom?.root, '/home/u/.local/share/tspod');
   assert.equal(moved.relocatedFrom?.filesystem, 'NFS');
   assert.match(moved.root, /^\/var\/tmp\/tspod-\d+\/storage$/);
-  assert.equal(defaultPaths({ HOME: '/home/u' }, local).root, '/home/u/.local/share/tspod');
-  assert.equal(defaultPaths({ HOME: '/home/u', XDG_DATA_HOME: '/nfs/data' }, nfs).root, '/nfs/data/tspod');
-  assert.equal(defaultPaths({ HOME: '/home/u', TSPOD_ROOT: '/nfs/x' }, nfs).root, '/nfs/x');
+  assert.equal(defaultPaths({}, { HOME: '/home/u' }, local).root, '/home/u/.local/share/tspod');
+  assert.equal(defaultPaths({}, { HOME: '/home/u', XDG_DATA_HOME: '/nfs/data' }, nfs).root, '/nfs/data/tspod');
+  assert.equal(defaultPaths({ root: '/nfs/x' }, { HOME: '/home/u' }, nfs).root, '/nfs/x');
 });

@@ -15,7 +15,7 @@ export class DoctorCommand extends TspodCommand {
   format = Option.String('--format', { description: '`json` for JSON output' });
 
   async run(): Promise<number> {
-    const findings = await runDoctor(defaultPaths());
+    const findings = await runDoctor(defaultPaths(this.context.globals));
     if (this.format === 'json' || this.format === '{{json .}}') {
       this.out(JSON.stringify(findings, null, 2));
     } else {
