@@ -23,6 +23,8 @@ const TABLE: Array<[string[], Loader]> = [
   [['commit', 'container'], async () => [(await import('./container/commit.ts')).CommitCommand]],
   [['diff', 'container'], async () => [(await import('./container/diff.ts')).DiffCommand]],
   [['image'], async () => [(await import('./image/prune.ts')).ImagePruneCommand]],
+  [['login', 'logout'], async () => { const m = await import('./system/login.ts'); return [m.LoginCommand, m.LogoutCommand]; }],
+  [['search'], async () => [(await import('./image/search.ts')).SearchCommand]],
   [['system'], async () => { const m = await import('./system/df.ts'); return [m.SystemDfCommand, (await import('./system/prune.ts')).SystemPruneCommand]; }],
   [['run', 'container'], async () => [(await import('./container/run.ts')).RunCommand]],
   [['create', 'container'], async () => [(await import('./container/create.ts')).CreateCommand]],

@@ -68,7 +68,7 @@ class TarSink {
       if (n > size) break;
       await this.write(c);
     }
-    if (n !== size) throw archiveError(`writing \`${name}\`: it has ${n === size + 1 ? 'more' : n} bytes, ${size} expected`);
+    if (n !== size) throw archiveError(`writing \`${name}\`: the stored layer has ${n > size ? 'more than' : n} bytes, its record says ${size}`);
     await this.write(Buffer.alloc(padding(size)));
   }
   end(): Promise<void> { return this.write(TAR_END); }

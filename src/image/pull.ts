@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseReference, repository, formatReference, type Reference } from './reference.ts';
 import { RegistryClient } from '../registry/client.ts';
-import { findCredentials, isInsecure, loadRegistriesConf, mirrorsFor } from '../registry/config.ts';
+import { findCredentials, isInsecure, loadRegistriesConf, pullPlan, shortNameCandidates, type RegistriesConf } from '../registry/config.ts';
 import { hostPlatform, isIndex, selectManifest, MEDIA, type ImageIndex, type ImageManifest, type Platform } from '../registry/manifest.ts';
 import { unpackInUserns } from '../layer/helper.ts';
 import { removeTrees } from '../userns/trampoline.ts';
@@ -31,6 +31,8 @@ export interface PullOptions {
   /** false: allow plain HTTP / unverified TLS for this pull. */
   tlsVerify?: boolean;
   progress?: Progress;
+  /** Credentials from this file only (else the usual auth files). */
+  authfile?: string;
   /** Parallel layer downloads. */
   concurrency?: number;
 }
@@ -112,28 +114,61 @@ export async function pullImage(opts: PullOptions): Promise<PullResult> {
   const { store } = opts;
   await removeTrees(await store.locked(() => store.leftovers()));
   const progress = opts.progress ?? quietProgress;
-  const ref = parseReference(opts.reference);
+  parseReference(opts.reference); // a bad reference fails before anything else
   const conf = loadRegistriesConf(store.paths.configHome);
-  const sources = [...mirrorsFor(conf, ref.domain).map((m) => ({ host: m.location, insecure: m.insecure })),
-    { host: ref.domain, insecure: opts.tlsVerify === false || isInsecure(conf, ref.domain) }];
+  // A short name (no registry) goes through aliases and unqualified-search-registries.
+  const candidates = isShortName(opts.reference) ? shortNameCandidates(conf, opts.reference) : [opts.reference];
   let lastErr: unknown;
-  for (const source of sources) {
-    const client = new RegistryClient({ host: source.host, insecure: source.insecure || opts.tlsVerify === false, credentials: findCredentials(source.host) });
+  for (const candidate of candidates) {
     try {
-      return await pullFrom(client, opts, ref, progress);
+      return await pullResolved(opts, conf, parseReference(candidate), progress);
     } catch (err) {
       lastErr = err;
-      if (source.host !== ref.domain) debug('mirror %s failed: %s', source.host, (err as Error).message);
-    } finally {
-      client.close();
+      if (candidates.length === 1 || (err as TspodError).code !== 'ERR_TSPOD_NO_SUCH_IMAGE') throw err;
+      debug('%s: %s', candidate, (err as Error).message);
     }
   }
   throw lastErr;
 }
 
-async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Reference, progress: Progress): Promise<PullResult> {
+/** A name without a registry part: `busybox`, `library/busybox:1`, `me/app` (not `docker.io/...`, `host:5000/...`). */
+export function isShortName(input: string): boolean {
+  const first = input.split('/')[0];
+  return !input.includes('/') || !(first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+}
+
+/** Tries the reference's mirrors, then its (possibly rewritten) registry; a failure names what was tried. */
+async function pullResolved(opts: PullOptions, conf: RegistriesConf, ref: Reference, progress: Progress): Promise<PullResult> {
+  const plan = pullPlan(conf, ref.domain, ref.path, !!ref.digest);
+  const notes = [...plan.skipped];
+  let lastErr: unknown;
+  for (const source of plan.sources) {
+    const client = new RegistryClient({ host: source.host, insecure: source.insecure || opts.tlsVerify === false, credentials: findCredentials(source.host, process.env, opts.authfile) });
+    try {
+      return await pullFrom(client, opts, ref, source.path, progress);
+    } catch (err) {
+      lastErr = err;
+      if (source.mirror) {
+        debug('mirror %s failed: %s', source.host, (err as Error).message);
+        notes.push(`${source.host}/${source.path} (failed: ${(err as Error).message})`);
+      }
+      // What the image itself refuses (bad layers, digests) is no reason to try elsewhere.
+      const code = (err as TspodError).code;
+      if (code === 'ERR_TSPOD_UNSAFE_LAYER' || code === 'ERR_TSPOD_NO_SPACE') throw err;
+    } finally {
+      client.close();
+    }
+  }
+  if (notes.length && lastErr instanceof TspodError) {
+    const e = lastErr as RegistryError;
+    throw new RegistryError(`${e.message}; mirrors: ${notes.join('; ')}`, { code: e.code, status: e.status, temporary: e.temporary, cause: e });
+  }
+  throw lastErr;
+}
+
+/** Pulls `ref` from `client`'s registry, where it is the repository `repo`. */
+async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Reference, repo: string, progress: Progress): Promise<PullResult> {
   const { store } = opts;
-  const repo = ref.path;
   const top = await withRetries('manifest', () => client.manifest(repo, ref.digest ?? ref.tag!));
   let manifestDoc = JSON.parse(top.body.toString('utf8'));
   let manifestBody = top.body;
@@ -156,7 +191,7 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
   // From here until the image record is written, what this pull stores is held from garbage collection.
   const hold = await store.hold({ blobs: [manifest.config.digest, manifestDigest, ...manifest.layers.map((l) => l.digest)] });
   try {
-    return await storeImage(client, opts, ref, progress, { manifest, manifestBody, manifestDigest, topDigest: top.digest }, hold);
+    return await storeImage(client, opts, ref, repo, progress, { manifest, manifestBody, manifestDigest, topDigest: top.digest }, hold);
   } finally {
     await hold.release();
   }
@@ -164,9 +199,8 @@ async function pullFrom(client: RegistryClient, opts: PullOptions, ref: Referenc
 
 interface Fetched { manifest: ImageManifest; manifestBody: Buffer; manifestDigest: string; topDigest: string }
 
-async function storeImage(client: RegistryClient, opts: PullOptions, ref: Reference, progress: Progress, m: Fetched, hold: Hold): Promise<PullResult> {
+async function storeImage(client: RegistryClient, opts: PullOptions, ref: Reference, repo: string, progress: Progress, m: Fetched, hold: Hold): Promise<PullResult> {
   const { store } = opts;
-  const repo = ref.path;
   const { manifest, manifestBody, manifestDigest } = m;
   // Config.
   if (!store.hasBlob(manifest.config.digest)) {
@@ -238,7 +272,7 @@ export async function pullAllTags(opts: PullOptions): Promise<PullResult[]> {
   const ref = parseReference(opts.reference, { defaultTag: false });
   if (ref.tag || ref.digest) throw new TspodError('ERR_TSPOD_USAGE', `tag can't be used with --all-tags/-a: \`${opts.reference}\``);
   const conf = loadRegistriesConf(opts.store.paths.configHome);
-  const client = new RegistryClient({ host: ref.domain, insecure: opts.tlsVerify === false || isInsecure(conf, ref.domain), credentials: findCredentials(ref.domain) });
+  const client = new RegistryClient({ host: ref.domain, insecure: opts.tlsVerify === false || isInsecure(conf, ref.domain), credentials: findCredentials(ref.domain, process.env, opts.authfile) });
   let tags: string[];
   try { tags = await client.tags(ref.path); } finally { client.close(); }
   const out: PullResult[] = [];

@@ -37,6 +37,8 @@ export interface PushOptions {
   chunkSize?: number;
   /** Write the manifest digest to this file. */
   digestFile?: string;
+  /** Credentials from this file only (else the usual auth files). */
+  authfile?: string;
 }
 
 export interface PushResult { reference: Reference; digest: string; size: number; uploaded: number; skipped: number; mounted: number }
@@ -79,7 +81,7 @@ export async function pushImage(opts: PushOptions): Promise<PushResult> {
   const client = new RegistryClient({
     host: ref.domain,
     insecure: opts.tlsVerify === false || isInsecure(conf, ref.domain),
-    credentials: findCredentials(ref.domain),
+    credentials: findCredentials(ref.domain, process.env, opts.authfile),
   });
   const result: PushResult = { reference: ref, digest, size: manifestBytes.length, uploaded: 0, skipped: 0, mounted: 0 };
   try {

@@ -128,7 +128,7 @@ export class RegistryClient {
     if (bearer?.params.realm) {
       const url = new URL(bearer.params.realm);
       if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
-      for (const sc of scopes) url.searchParams.append('scope', sc);
+      for (const sc of scopes) if (sc) url.searchParams.append('scope', sc);
       const headers: Record<string, string> = {};
       if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
       debug('fetching token from %s for %s', url.origin + url.pathname, scope);
@@ -203,6 +203,19 @@ export class RegistryClient {
       r = await this.send(url, method, { ...opts.headers, ...this.authHeader(opts.scope) }, opts.body);
     }
     return r;
+  }
+
+  /** Checks that the registry accepts these credentials (GET /v2/ with the auth it asks for); throws ERR_TSPOD_AUTH if not. */
+  async checkLogin(): Promise<void> {
+    const url = new URL(`${await this.base()}/v2/`);
+    let r = await this.send(url, 'GET', {});
+    if (r.status === 401 && r.headers['www-authenticate']) {
+      r.stream.resume();
+      await this.authenticate(String(r.headers['www-authenticate']), '');
+      r = await this.send(url, 'GET', this.authHeader(''));
+    }
+    if (r.status !== 200) await this.fail(r, `logging in to ${this.opts.host}`);
+    r.stream.resume();
   }
 
   /** The registry host as references name it. */

@@ -1,7 +1,14 @@
 /** Shared by the image-*.test.ts files: podman and skopeo as the independent clients, as the test user. */
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { after } from 'node:test';
 import type { Env } from './harness.ts';
+
+/** podman's rootless pause processes these tests started: ended after the file, so nothing outlives the tests. */
+const pausePids = new Set<number>();
+after(() => {
+  for (const pid of pausePids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+});
 
 /** Why podman tests are skipped here, or false. */
 export const noPodman = spawnSync('podman', ['--version']).status === 0 ? false : 'podman is not installed (test/setup/host.sh installs it)';
@@ -16,8 +23,10 @@ export function asUser(env: Env, cmd: string[], input?: string | Buffer): { stat
 /** podman as the test user, with the flags that work on this host and a store in the scratch dir. */
 export function podman(env: Env, args: string[], input?: string): { status: number; stdout: string; stderr: string } {
   fs.mkdirSync(`${env.scratch}/podman-conf`, { recursive: true });
-  return asUser(env, ['podman', '--cgroup-manager=cgroupfs', '--runtime=runc', '--events-backend=file', '--storage-driver=overlay',
+  const r = asUser(env, ['podman', '--cgroup-manager=cgroupfs', '--runtime=runc', '--events-backend=file', '--storage-driver=overlay',
     '--root', `${env.scratch}/podman-root`, '--runroot', `${env.scratch}/podman-run`, ...args], input);
+  try { pausePids.add(Number(fs.readFileSync(`${env.vars.XDG_RUNTIME_DIR}/libpod/tmp/pause.pid`, 'utf8'))); } catch { /* none */ }
+  return r;
 }
 
 export function skopeo(env: Env, args: string[]): { status: number; stdout: string; stderr: string } {

@@ -17,13 +17,14 @@ export class PullCommand extends TspodCommand {
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the image reference' });
   allTags = Option.Boolean('-a,--all-tags', false, { description: 'Download all tagged images in the repository' });
   platform = Option.String('--platform', { description: 'Pull for os/arch[/variant] instead of the host' });
+  authfile = Option.String('--authfile', { description: 'Path of the authentication file' });
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require HTTPS with a verified certificate' });
   reference = Option.String();
 
   async run(): Promise<void> {
     const progress = progressFor(this.context.stderr as NodeJS.WriteStream, this.quiet);
     if (this.allTags) {
-      const results = await pullAllTags({ store: this.openStore(), reference: this.reference, platform: this.platform ? parsePlatform(this.platform) : undefined, tlsVerify: this.tlsVerify, progress });
+      const results = await pullAllTags({ store: this.openStore(), reference: this.reference, platform: this.platform ? parsePlatform(this.platform) : undefined, tlsVerify: this.tlsVerify, authfile: this.authfile, progress });
       for (const r of results) this.out(formatReference(r.reference));
       return;
     }
@@ -32,6 +33,7 @@ export class PullCommand extends TspodCommand {
       reference: this.reference,
       platform: this.platform ? parsePlatform(this.platform) : undefined,
       tlsVerify: this.tlsVerify,
+      authfile: this.authfile,
       progress,
     });
     if (!this.quiet && (this.context.stderr as NodeJS.WriteStream).isTTY) {

@@ -22,6 +22,7 @@ export class PushCommand extends TspodCommand {
 
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print nothing but errors' });
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require HTTPS with a verified certificate' });
+  authfile = Option.String('--authfile', { description: 'Path of the authentication file' });
   digestfile = Option.String('--digestfile', { description: 'Write the manifest digest to this file' });
   format = Option.String('--format', { description: 'Manifest format: oci or v2s2', validator: t.isEnum(['oci', 'v2s2'] as const) });
   image = Option.String();
@@ -31,7 +32,7 @@ export class PushCommand extends TspodCommand {
     const progress = progressFor(this.context.stderr as NodeJS.WriteStream, this.quiet);
     const r = await pushImage({
       store: this.openStore(), image: this.image, destination: this.destination,
-      tlsVerify: this.tlsVerify, format: this.format, digestFile: this.digestfile, progress,
+      tlsVerify: this.tlsVerify, format: this.format, digestFile: this.digestfile, authfile: this.authfile, progress,
     });
     if (!this.quiet) this.out(`${r.reference.tag ?? 'latest'}: digest: ${r.digest} size: ${r.size}`);
   }

@@ -23,7 +23,7 @@ insecure = true
   assert.ok(!isInsecure(conf, 'docker.io'));
   assert.ok(isInsecure(conf, '127.0.0.1:5000'), 'loopback is insecure by default, as in docker');
   assert.ok(isInsecure(conf, 'localhost:5000'));
-  assert.deepEqual(mirrorsFor(conf, 'docker.io'), [{ location: 'mirror.internal:5000', insecure: true }]);
+  assert.deepEqual(mirrorsFor(conf, 'docker.io'), [{ location: 'mirror.internal:5000', insecure: true, pullFromMirror: 'all' }]);
   assert.ok(isInsecure(parseRegistriesConf('[registries.insecure]\nregistries = ["old.style:1"]'), 'old.style:1'));
 });
 
