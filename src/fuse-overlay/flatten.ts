@@ -46,7 +46,7 @@ function applyDir(src: string, dest: string, links: Map<string, string>): void {
     if (st.isDirectory()) {
       const opaque = lgetxattr(s, OPAQUE_XATTR)?.toString() === 'y';
       if (existing && (!existing.isDirectory() || opaque)) fs.rmSync(d, { recursive: true, force: true });
-      if (!existing || !existing.isDirectory() || opaque) fs.mkdirSync(d);
+      if (!existing?.isDirectory() || opaque) fs.mkdirSync(d);
       applyDir(s, d, links);
       fs.lchownSync(d, st.uid, st.gid);
       fs.chmodSync(d, st.mode & 0o7777);

@@ -32,4 +32,7 @@ export interface NetworkRecord {
 }
 
 /** A container's place on one network. */
-export interface Endpoint { ip: string; aliases: string[] }
+export interface Endpoint {
+  ip: string;
+  aliases: string[];
+}

@@ -1,7 +1,10 @@
 /** A container's state records (written by its monitor) and how a process is recorded. Values only; imports nothing of tspod. */
 
 /** A process as recorded: pid and start time (clock ticks since boot, /proc/PID/stat field 22). */
-export interface ProcRef { pid: number; start: number }
+export interface ProcRef {
+  pid: number;
+  start: number;
+}
 
 /** `unknown`: the state record is damaged (podman's word for it). */
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'unknown';

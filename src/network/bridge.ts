@@ -7,7 +7,7 @@
 import { run } from '../sys/spawn.ts';
 import { TspodError } from '../errors.ts';
 import { bridgeName } from './networks.ts';
-import { type Endpoint, type NetworkRecord } from '../model/network.ts';
+import type { Endpoint, NetworkRecord } from '../model/network.ts';
 import { MTU } from '../slirp/usermode.ts';
 import { parseNetworkMode } from './mode.ts';
 import type { ContainerRecord } from '../model/container.ts';

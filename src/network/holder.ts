@@ -11,7 +11,7 @@ import path from 'node:path';
 import { enterNamespaces } from '../userns/trampoline.ts';
 import { readJson, writeJsonVolatile } from '../storage/atomic.ts';
 import { alive, procRef, sameProcess } from '../sys/proc.ts';
-import { type ProcRef } from '../model/state.ts';
+import type { ProcRef } from '../model/state.ts';
 import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
 

@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import type { Store } from '../storage/store.ts';
 import { findContainer } from '../storage/containers.ts';
-import { type ContainerRecord } from '../model/container.ts';
+import type { ContainerRecord } from '../model/container.ts';
 import { observedState } from '../storage/state.ts';
 import { TspodError } from '../errors.ts';
 import { allocateEndpoint, createNetwork, type CreateNetworkOptions, findNetwork, listNetworks, removeNetworkRecord } from './networks.ts';
-import { type NetworkRecord } from '../model/network.ts';
+import type { NetworkRecord } from '../model/network.ts';
 import { parseNetworkMode } from './mode.ts';
 import { attachEndpoint, detachEndpoint, ifnameFor, removeBridge } from './bridge.ts';
 import { currentHolder } from './holder.ts';

@@ -253,8 +253,8 @@ export async function unpack(input: Readable, where: Placement, source: Source |
   // node-tar rewrites an existing file in place and keeps its mode; docker gives the archive's.
   for (const [name, mode] of files) {
     const file = reached(top, name);
-    const st = file && fs.lstatSync(file, { throwIfNoEntry: false });
-    if (file && st && st.isFile() && (st.mode & 0o7777) !== mode) fs.chmodSync(file, mode);
+    const st = file ? fs.lstatSync(file, { throwIfNoEntry: false }) : undefined;
+    if (file && st?.isFile() && (st.mode & 0o7777) !== mode) fs.chmodSync(file, mode);
   }
   if (errors.length) throw usage(`extracting into \`${where.dir}\`: ${errors[0]}`);
 }

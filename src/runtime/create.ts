@@ -95,8 +95,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
   if (opts.name !== undefined && !NAME_RE.test(opts.name)) {
     throw new UsageError(`invalid container name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
-  let restart;
-  restart = parseRestartPolicy(opts.restart);
+  const restart = parseRestartPolicy(opts.restart);
   if (opts.autoRemove && restart.name !== 'no') throw new UsageError('conflicting options: --restart and --rm');
   const config = store.imageConfig(image);
   const cfg = config.config ?? {};

@@ -4,7 +4,7 @@
  * since. Unknown keys and bad values are refused before any work.
  */
 import { findImage } from '../storage/images.ts';
-import { type ImageRecord } from '../model/image.ts';
+import type { ImageRecord } from '../model/image.ts';
 import { familiarRepository, parseReference } from '../model/reference.ts';
 import { TspodError, UsageError } from '../errors.ts';
 import { matchLabels, type Filters } from './filters.ts';

@@ -14,7 +14,7 @@ import { parseRestartPolicy } from '../monitor/restart.ts';
 import { dockerPortMap } from '../network/ports.ts';
 import { SLIRP } from '../slirp/usermode.ts';
 import { endpointsOn, listNetworks } from '../network/networks.ts';
-import { type NetworkRecord } from '../model/network.ts';
+import type { NetworkRecord } from '../model/network.ts';
 
 export interface InspectOptions {
   /** Compute SizeRw and SizeRootFs (walks the container's upper directory). */
@@ -93,7 +93,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
   const image = imageConfigOf(store, rec.imageId).config ?? {};
   const exposed: Record<string, object> = { ...(image.ExposedPorts ?? {}) };
   for (const b of ports) exposed[`${b.containerPort}/${b.protocol}`] = {};
-  const anonymous = (name?: string) => Boolean(name && name.startsWith(rec.id.slice(0, 12)) && name.endsWith('anon'));
+  const anonymous = (name?: string) => Boolean(name?.startsWith(rec.id.slice(0, 12)) && name.endsWith('anon'));
   const binds = rec.hostConfig.mounts.filter((m) => !anonymous(m.name)).map((m) => `${m.name ?? m.source}:${m.destination}${m.readOnly ? ':ro' : ''}`);
   const volumes = Object.fromEntries(rec.hostConfig.mounts.filter((m) => anonymous(m.name)).map((m) => [m.destination, {}]));
   const sizes = opts.size ? (() => {

@@ -10,12 +10,12 @@ import { start as spawnProcess } from '../sys/spawn.ts';
 import { selfArgv, monitorArgv } from '../sys/self.ts';
 import { checkHostPorts } from '../network/allocate.ts';
 import { observedState, isActive, containerPids as pidsOf, mark } from '../storage/state.ts';
-import { type ContainerState } from '../model/state.ts';
+import type { ContainerState } from '../model/state.ts';
 import type { ContainerLayout } from '../storage/layout.ts';
 import type { MonitorEvent } from '../monitor/monitor.ts';
 import { connectMonitor, relay, type AttachOptions, type AttachResult } from './attach-client.ts';
 import { findContainer } from '../storage/containers.ts';
-import { type ContainerRecord } from '../model/container.ts';
+import type { ContainerRecord } from '../model/container.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
 import type { Store } from '../storage/store.ts';
 import { debugEnabled } from '../log.ts';
@@ -131,7 +131,7 @@ export async function startContainer(store: Store, rec: ContainerRecord, opts: S
 }
 
 /** Attaches to a running container. */
-export async function attachContainer(store: Store, c: Container, opts: AttachOptions): Promise<AttachResult> {
+export async function attachContainer(c: Container, opts: AttachOptions): Promise<AttachResult> {
   if (!isActive(c.state)) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `you cannot attach to a stopped container, start it first`);
   const sock = await connectMonitor(c.layout.socket);
   return relay(sock, { ...opts, proxySignalsTo: () => observedState(c.layout).pid });

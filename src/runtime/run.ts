@@ -1,6 +1,6 @@
 /** `run` and `create` as domain calls: find or pull the image, create, start (attached or not). */
 import { findImage } from '../storage/images.ts';
-import { type ImageRecord } from '../model/image.ts';
+import type { ImageRecord } from '../model/image.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { startContainer, spawnMonitor } from './lifecycle.ts';
 import { removeContainer } from './remove.ts';

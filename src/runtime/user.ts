@@ -28,7 +28,7 @@ export function resolveUser(spec: string, passwdText: string, groupText: string)
   const [userPart, groupPart] = (spec || '0').split(':', 2);
   const passwd = parsePasswd(passwdText);
   const groups = parseGroup(groupText);
-  let entry = isNum(userPart) ? passwd.find((p) => p.uid === Number(userPart)) : passwd.find((p) => p.name === userPart);
+  const entry = isNum(userPart) ? passwd.find((p) => p.uid === Number(userPart)) : passwd.find((p) => p.name === userPart);
   if (!entry && !isNum(userPart)) {
     throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `unable to find user ${userPart}: no matching entries in passwd file`);
   }

@@ -36,7 +36,9 @@ export interface NetDriver {
 /** pasta: address, routes, DNS forwarding and published ports (TCP and UDP). `runDir` holds its pid files. */
 export function pastaDriver(runDir: string, opts: { ifname?: string } = {}): NetDriver {
   return {
-    name: 'pasta', carries: ['tcp', 'udp'], outbound: true,
+    name: 'pasta',
+    carries: ['tcp', 'udp'],
+    outbound: true,
     start: (pid, ports) => startUserMode({ mode: 'pasta', pid, ports, runDir, ifname: opts.ifname }),
   };
 }
@@ -44,7 +46,9 @@ export function pastaDriver(runDir: string, opts: { ifname?: string } = {}): Net
 /** slirp4netns: a tap device with 10.0.2.100/24, published ports through its API socket (kept in `runDir`). */
 export function slirp4netnsDriver(runDir: string): NetDriver {
   return {
-    name: 'slirp4netns', carries: ['tcp', 'udp'], outbound: true,
+    name: 'slirp4netns',
+    carries: ['tcp', 'udp'],
+    outbound: true,
     start: (pid, ports) => startUserMode({ mode: 'slirp4netns', pid, ports, runDir }),
   };
 }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readJson, writeJsonAtomic, writeJsonVolatile } from './atomic.ts';
 import { sameProcess, pidNamespace, pidsInNamespace } from '../sys/proc.ts';
-import { type ProcRef } from '../model/state.ts';
+import type { ProcRef } from '../model/state.ts';
 import type { ContainerLayout } from './layout.ts';
 import { ZERO_TIME, type ContainerState, type LiveState, type PersistentState } from '../model/state.ts';
 

@@ -10,11 +10,11 @@ import { ensureRunDirs, type StorePaths } from './paths.ts';
 import { readJson, writeJsonAtomic } from './atomic.ts';
 import { withLock } from './lock.ts';
 import { alive, procRef, sameProcess } from '../sys/proc.ts';
-import { type ProcRef } from '../model/state.ts';
+import type { ProcRef } from '../model/state.ts';
 import { TspodError } from '../errors.ts';
 import type { ImageRecord } from '../model/image.ts';
 import { checkContainerRecord, damagedRecord } from './containers.ts';
-import { type ContainerRecord } from '../model/container.ts';
+import type { ContainerRecord } from '../model/container.ts';
 import { ContainerLayout, containersDir, layerLink } from './layout.ts';
 
 export function hexOf(digest: string): string {

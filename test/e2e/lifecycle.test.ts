@@ -164,10 +164,10 @@ test('cp round-trips a directory tree with modes, and never escapes through syml
   assert.equal(fs.readlinkSync(path.join(back, 'link')), 'exec.sh');
   assert.equal(fs.statSync(path.join(back, 'exec.sh')).uid, s.env.uid);
   await t('exec', 'box', 'ln', '-s', '/', '/tmp/root-link');
-  const escape = path.join(s.env.scratch, 'escape');
-  fs.writeFileSync(escape, 'x');
-  spawnSync('chown', [`${s.env.uid}`, escape]);
-  assert.equal((await t('cp', escape, 'box:/tmp/root-link/')).status, 0);
+  const outside = path.join(s.env.scratch, 'escape');
+  fs.writeFileSync(outside, 'x');
+  spawnSync('chown', [`${s.env.uid}`, outside]);
+  assert.equal((await t('cp', outside, 'box:/tmp/root-link/')).status, 0);
   assert.equal((await t('exec', 'box', 'cat', '/escape')).stdout, 'x', 'landed in the container root');
   const contents = path.join(s.env.scratch, 'contents');
   fs.mkdirSync(contents);

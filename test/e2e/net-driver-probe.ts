@@ -40,7 +40,11 @@ async function throwawayNamespace(): Promise<number> {
   children.push(child);
   const own = fs.readlinkSync('/proc/self/ns/net');
   for (let i = 0; i < 1000; i++) {
-    try { if (fs.readlinkSync(`/proc/${child.pid}/ns/net`) !== own) return child.pid!; } catch { /* not yet */ }
+    try {
+      if (fs.readlinkSync(`/proc/${child.pid}/ns/net`) !== own) return child.pid!;
+    } catch {
+      /* not yet */
+    }
     await sleep(5);
   }
   throw new Error('unshare did not make a network namespace');
@@ -48,15 +52,25 @@ async function throwawayNamespace(): Promise<number> {
 
 /** Runs a Node script inside the namespaces of `pid`; resolves once it printed `ready` (or with its output when it ends). */
 function inside(pid: number, script: string): Promise<{ child: ChildProcess; output: Promise<string> }> {
-  const child = spawn('nsenter', ['-t', String(pid), '-U', '-n', '--preserve-credentials', '--', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('nsenter', ['-t', String(pid), '-U', '-n', '--preserve-credentials', '--', process.execPath, '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const output = new Promise<string>((r) => child.once('close', () => r(out.trim())));
   return new Promise((resolve) => {
-    const check = setInterval(() => { if (out.includes('ready')) { clearInterval(check); resolve({ child, output }); } }, 5);
-    void output.then(() => { clearInterval(check); resolve({ child, output }); });
+    const check = setInterval(() => {
+      if (out.includes('ready')) {
+        clearInterval(check);
+        resolve({ child, output });
+      }
+    }, 5);
+    void output.then(() => {
+      clearInterval(check);
+      resolve({ child, output });
+    });
   });
 }
 
@@ -76,8 +90,17 @@ function udpRequest(port: number): Promise<string> {
   return new Promise((resolve) => {
     const u = dgram.createSocket('udp4');
     const again = setInterval(() => u.send('ping', port, '127.0.0.1'), 100);
-    const timer = setTimeout(() => { clearInterval(again); u.close(); resolve('timeout'); }, 5000);
-    u.on('message', (m) => { clearInterval(again); clearTimeout(timer); u.close(); resolve(m.toString().trim()); });
+    const timer = setTimeout(() => {
+      clearInterval(again);
+      u.close();
+      resolve('timeout');
+    }, 5000);
+    u.on('message', (m) => {
+      clearInterval(again);
+      clearTimeout(timer);
+      u.close();
+      resolve(m.toString().trim());
+    });
     u.send('ping', port, '127.0.0.1');
   });
 }
@@ -109,16 +132,22 @@ async function main(): Promise<void> {
   await new Promise((r) => hostServer.once('listening', r));
   if (driver.outbound) {
     const gateway = userModeAddresses(which as 'pasta' | 'slirp4netns').gateway;
-    const probe = await inside(pid, `const c = require('net').connect(${hostLoop}, '${gateway}'); let g = ''; c.setEncoding('utf8').on('data', (d) => g += d);
-      c.on('error', (e) => console.log('error ' + e.code)); c.on('close', () => console.log(g.trim())); setTimeout(() => process.exit(0), 3000).unref();`);
+    const probe = await inside(
+      pid,
+      `const c = require('net').connect(${hostLoop}, '${gateway}'); let g = ''; c.setEncoding('utf8').on('data', (d) => g += d);
+      c.on('error', (e) => console.log('error ' + e.code)); c.on('close', () => console.log(g.trim())); setTimeout(() => process.exit(0), 3000).unref();`,
+    );
     report.outbound = await probe.output;
   }
   hostServer.close();
 
   // Servers inside: TCP answers tcp-ok, UDP answers udp-ok, on every address of the namespace.
-  const servers = await inside(pid, `const net = require('net'), dgram = require('dgram');
+  const servers = await inside(
+    pid,
+    `const net = require('net'), dgram = require('dgram');
     net.createServer((s) => s.end('tcp-ok\\n')).listen(${ctrTcp}, '0.0.0.0');
-    const u = dgram.createSocket('udp4'); u.on('message', (m, r) => { console.log('udp from ' + r.address); u.send('udp-ok', r.port, r.address); }); u.bind(${ctrUdp}, '0.0.0.0', () => console.log('ready'));`);
+    const u = dgram.createSocket('udp4'); u.on('message', (m, r) => { console.log('udp from ' + r.address); u.send('udp-ok', r.port, r.address); }); u.bind(${ctrUdp}, '0.0.0.0', () => console.log('ready'));`,
+  );
   await sleep(100);
   if (driver.carries.includes('tcp')) report.tcp = await tcpRequest(hostTcp);
   if (driver.carries.includes('udp')) report.udp = await udpRequest(hostUdp);
@@ -128,12 +157,25 @@ async function main(): Promise<void> {
   report.stopped = true;
   if (driver.carries.includes('tcp')) report.tcpAfterStop = await tcpRequest(hostTcp);
   servers.child.kill();
-  report.inside = (await servers.output).split('\n').filter((l) => l !== 'ready').slice(0, 3).join('; ');
+  report.inside = (await servers.output)
+    .split('\n')
+    .filter((l) => l !== 'ready')
+    .slice(0, 3)
+    .join('; ');
   for (const u of under) await u.stop();
 }
 
-main().catch((err) => { report.error = `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`; }).finally(() => {
-  for (const c of children) try { c.kill('SIGKILL'); } catch { /* gone */ }
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-  process.exit(0);
-});
+main()
+  .catch((err) => {
+    report.error = `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`;
+  })
+  .finally(() => {
+    for (const c of children)
+      try {
+        c.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    process.exit(0);
+  });

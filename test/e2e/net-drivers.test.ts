@@ -17,19 +17,29 @@ import { nodeForTestUser, skip, who } from './harness.ts';
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const probe = path.join(repo, 'test/e2e/net-driver-probe.ts');
 
-interface Report { driver: string; started?: boolean; outbound?: string; tcp?: string; udp?: string; stopped?: boolean; tcpAfterStop?: string; error?: string }
+interface Report {
+  driver: string;
+  started?: boolean;
+  outbound?: string;
+  tcp?: string;
+  udp?: string;
+  stopped?: boolean;
+  tcpAfterStop?: string;
+  error?: string;
+}
 
 function runProbe(driver: string): Report {
   if ('skip' in who) throw new Error(who.skip);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-netdrv-'));
   fs.chmodSync(runDir, 0o777);
   const argv = [nodeForTestUser(), '--experimental-strip-types', '--no-warnings', probe, driver, path.join(runDir, 'run')];
-  const asUser = process.getuid!() === 0
-    ? ['setpriv', '--reuid', String(who.uid), '--regid', String(who.gid), '--clear-groups', '--', ...argv]
-    : argv;
+  const asUser =
+    process.getuid!() === 0 ? ['setpriv', '--reuid', String(who.uid), '--regid', String(who.gid), '--clear-groups', '--', ...argv] : argv;
   try {
     const r = spawnSync(asUser[0], asUser.slice(1), {
-      encoding: 'utf8', timeout: 60_000, cwd: runDir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      cwd: runDir,
       env: { PATH: process.env.PATH, HOME: who.home, TSPOD_RT: path.join(repo, 'dist', 'tspod-rt') },
     });
     const line = r.stdout.trim().split('\n').pop() ?? '';
@@ -43,12 +53,20 @@ function runProbe(driver: string): Report {
 const DRIVERS: Array<{ name: string; outbound: boolean; tcp: boolean; udp: boolean; needs: string[]; udpTodo?: string }> = [
   // Found by this suite: the datagram arrives, the answer to a client on the host's loopback does not
   // (pasta of Debian 12; a client on another host address gets its answer).
-  { name: 'pasta', outbound: true, tcp: true, udp: true, needs: ['pasta'], udpTodo: 'pasta drops the reply of a UDP flow spliced from the host loopback' },
+  {
+    name: 'pasta',
+    outbound: true,
+    tcp: true,
+    udp: true,
+    needs: ['pasta'],
+    udpTodo: 'pasta drops the reply of a UDP flow spliced from the host loopback',
+  },
   { name: 'slirp4netns', outbound: true, tcp: true, udp: true, needs: ['slirp4netns'] },
   { name: 'forwarder', outbound: false, tcp: true, udp: false, needs: ['pasta', path.join(repo, 'dist', 'tspod-rt')] },
 ];
 
-const missing = (tools: string[]) => tools.find((t) => (t.includes('/') ? !fs.existsSync(t) : spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0));
+const missing = (tools: string[]) =>
+  tools.find((t) => (t.includes('/') ? !fs.existsSync(t) : spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0));
 
 for (const d of DRIVERS) {
   const lacking = missing(d.needs);

@@ -19,7 +19,7 @@ export class AttachCommand extends TspodCommand {
     const store = this.openStore();
     const c = lookup(store, this.container);
     const io = this.io();
-    const r = await attachContainer(store, c, { io, tty: c.rec.config.tty, stdin: !this.noStdin && c.rec.config.openStdin, detachKeys: parseDetachKeys(this.detachKeys) });
+    const r = await attachContainer(c, { io, tty: c.rec.config.tty, stdin: !this.noStdin && c.rec.config.openStdin, detachKeys: parseDetachKeys(this.detachKeys) });
     if (r.detached) return 0;
     return r.exitCode ?? 0;
   }

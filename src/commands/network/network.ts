@@ -2,7 +2,7 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { findNetwork, listNetworks } from '../../network/networks.ts';
-import { type NetworkRecord } from '../../model/network.ts';
+import type { NetworkRecord } from '../../model/network.ts';
 import { inspectNetwork } from '../../runtime/inspect.ts';
 import { collectLabels } from '../../runtime/labels.ts';
 import { addNetwork, connect, disconnect, pruneNetworks, removeNetwork } from '../../network/membership.ts';

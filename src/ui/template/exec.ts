@@ -71,7 +71,7 @@ export function execute(tree: Tree, data: unknown, opts: ExecOptions): string {
         pop(m);
         return;
       }
-      case 'range': return walkRange(dot, node);
+      case 'range': walkRange(dot, node); return;
       case 'template': {
         const t = tree.defines.get(node.name);
         if (!t) fail(node, `no such template "${node.name}"`);

@@ -33,7 +33,7 @@ export function lex(name: string, src: string): Token[] {
   while (pos < src.length || trimNextText) {
     // Text up to the next action.
     const open = src.indexOf('{{', pos);
-    let textEnd = open < 0 ? src.length : open;
+    const textEnd = open < 0 ? src.length : open;
     const trimLeft = open >= 0 && src[open + 2] === '-' && isSpace(src[open + 3] ?? '');
     let text = src.slice(pos, textEnd);
     if (trimNextText) text = text.replace(/^[ \t\r\n]+/, '');

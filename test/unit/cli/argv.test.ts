@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Cli } from 'clipanion';
 import { commandsFor } from '../../../src/commands/index.ts';
 import { specsOf } from '../../../src/cli/spec.ts';
-import { normalize, parseGlobals, translateClipanionError, FlagError, type Parsed } from '../../../src/cli/argv.ts';
+import { normalize, parseGlobals, translateClipanionError, type FlagError, type Parsed } from '../../../src/cli/argv.ts';
 
 const classes = await commandsFor(undefined);
 const specs = specsOf(classes);
