@@ -51,10 +51,12 @@ const TABLE: Array<[string[], Loader]> = [
   [['version', 'system'], async () => [(await import('./system/version.ts')).VersionCommand]],
   [['system'], async () => [(await import('./system/reset.ts')).ResetCommand]],
   [['completion'], async () => [(await import('./system/completion.ts')).CompletionCommand]],
-  [['network'], async () => {
-    const m = await import('./network/network.ts');
-    return [m.NetworkCreateCommand, m.NetworkLsCommand, m.NetworkInspectCommand, m.NetworkRmCommand, m.NetworkPruneCommand, m.NetworkConnectCommand, m.NetworkDisconnectCommand];
-  }],
+  [['network'], async () => [
+    (await import('./network/create.ts')).NetworkCreateCommand, (await import('./network/ls.ts')).NetworkLsCommand,
+    (await import('./network/inspect.ts')).NetworkInspectCommand, (await import('./network/rm.ts')).NetworkRmCommand,
+    (await import('./network/prune.ts')).NetworkPruneCommand, (await import('./network/connect.ts')).NetworkConnectCommand,
+    (await import('./network/disconnect.ts')).NetworkDisconnectCommand,
+  ]],
 ];
 
 /** The verbs `first` can select, or every verb. */

@@ -1,0 +1,2 @@
+/** The help category of every `network` verb. */
+export const category = 'Networks';
