@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <sched.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +60,15 @@ open_in_root (int rootfd, const char *dest, enum kind kind, rt_error *err)
           struct stat st;
           if (fstatat (parent, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode) && unlinkat (parent, comp, 0) < 0)
             return rt_fail_errno (err, "replacing the symlink `%s` in the container", prefix);
-          fd = openat (parent, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-          if (fd < 0 && errno != EISDIR && errno != ENXIO && errno != ETXTBSY && errno != EACCES && errno != EROFS)
-            return rt_fail_errno (err, "creating the mount point `%s` in the container", prefix);
-          if (fd >= 0)
-            close (fd);
           fd = openat (parent, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+          if (fd < 0 && errno == ENOENT)
+            {
+              fd = openat (parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+              if (fd < 0)
+                return rt_fail_errno (err, "creating the mount point `%s` in the container", prefix);
+              close (fd);
+              fd = openat (parent, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            }
           if (fd < 0)
             return rt_fail_errno (err, "opening the mount point `%s` in the container", prefix);
         }
@@ -311,6 +315,14 @@ mount_fuse (const spec *s, rt_error *err)
     msg[--n] = '\0';
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     return rt_fail (err, "mounting fuse-overlayfs at `%s`: %s", s->root_path, msg[0] ? msg : "it failed");
+  /*
+   * pivot_root moves every process of the mount namespace whose root is the
+   * old root, the daemon too: it would then walk its own mount for the
+   * paths it uses and hang. The container goes on in a copy of the
+   * namespace; the daemon stays behind in this one, its root untouched.
+   */
+  if (unshare (CLONE_NEWNS) < 0)
+    return rt_fail_errno (err, "creating the container's mount namespace beside fuse-overlayfs");
   return 0;
 }
 
