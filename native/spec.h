@@ -114,7 +114,10 @@ int spec_cap_number (const char *name);
 /* The name of a capability number, or NULL. */
 const char *spec_cap_name (int cap);
 
-/* Prints the parsed structs as JSON on stdout (the test-spec job). */
-int spec_print (const spec *s, rt_error *err);
+/* The names of the numbers spec_read produced ("network", "RLIMIT_NOFILE", "SCMP_ACT_ERRNO", "SCMP_CMP_EQ"), for test-spec. */
+const char *spec_namespace_name (int type);
+const char *spec_rlimit_name (int resource);
+const char *spec_action_name (int action);
+const char *spec_op_name (int op);
 
 #endif
