@@ -1,4 +1,4 @@
-/** Image records: lookup by name, id or id prefix; tagging; removal. */
+/** Image records in the store: lookup by name, id or id prefix; merging names (tags move between images); which layers are referenced. */
 import { formatReference, looksLikeId, parseReference, repository } from '../model/reference.ts';
 import { TspodError } from '../errors.ts';
 import type { ImageRecord } from '../model/image.ts';
