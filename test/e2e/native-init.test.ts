@@ -276,19 +276,24 @@ test('init: a terminal is asked for on the channel and becomes the controlling t
   // As the test user, as the monitor: the slave belongs to the opener, who must be mapped in the container.
   const argv = env.asUser(['perl', '-e', PTY_MASTER, String(ptmx)]);
   const master = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const closed = new Promise((res) => master.once('close', res));
   let out = '';
   master.stdout.setEncoding('utf8');
   // The first line is the pty number; the rest is what the container wrote.
+  let numbered = false;
   const n = await new Promise<number>((resolve, reject) => {
     master.stdout.on('data', (d: string) => {
       out += d;
-      if (out.includes('\n')) resolve(Number(out.slice(0, out.indexOf('\n'))));
+      if (!numbered && out.includes('\n')) {
+        numbered = true;
+        resolve(Number(out.slice(0, out.indexOf('\n'))));
+      }
     });
-    master.once('close', () => { r.child.kill('SIGKILL'); reject(new Error('the pty master helper failed')); });
+    // Gone before printing the number: nothing will answer the init.
+    void closed.then(() => { if (!numbered) { r.child.kill('SIGKILL'); reject(new Error('the pty master helper failed')); } });
   });
   r.channel.write(JSON.stringify({ type: 'pty', n }) + '\n');
   const result = await r.done;
-  const closed = new Promise((res) => master.once('close', res));
   if (result.status !== 0) master.kill('SIGKILL'); // a slave never opened: the master would wait forever
   await closed;
   assert.equal(result.status, 0, JSON.stringify(r.messages));
