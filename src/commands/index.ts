@@ -19,6 +19,7 @@ const TABLE: Array<[string[], Loader]> = [
   [['load', 'image'], async () => [(await import('./image/load.ts')).LoadCommand]],
   [['import', 'image'], async () => [(await import('./image/import.ts')).ImportCommand]],
   [['history', 'image'], async () => [(await import('./image/history.ts')).HistoryCommand]],
+  [['build', 'image', 'buildx'], async () => [(await import('./image/build.ts')).BuildCommand]],
   [['export', 'container'], async () => [(await import('./container/export.ts')).ExportCommand]],
   [['commit', 'container'], async () => [(await import('./container/commit.ts')).CommitCommand]],
   [['diff', 'container'], async () => [(await import('./container/diff.ts')).DiffCommand]],
