@@ -85,8 +85,8 @@ set -e
 dir=${store}
 case "$1" in
   store) cat > "$dir/last.json"; server=$(sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/' "$dir/last.json"); mv "$dir/last.json" "$dir/$(echo "$server" | tr '/:' '__')"; echo store >> "$dir/calls" ;;
-  get) read -r server; f="$dir/$(echo "$server" | tr '/:' '__')"; echo get >> "$dir/calls"; if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-  erase) read -r server; rm -f "$dir/$(echo "$server" | tr '/:' '__')"; echo erase >> "$dir/calls" ;;
+  get) server=$(cat); f="$dir/$(echo "$server" | tr '/:' '__')"; echo get >> "$dir/calls"; if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+  erase) server=$(cat); rm -f "$dir/$(echo "$server" | tr '/:' '__')"; echo erase >> "$dir/calls" ;;
   *) exit 2 ;;
 esac
 `, { mode: 0o755 });
