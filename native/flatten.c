@@ -1,7 +1,7 @@
 /*
  * The copy backend's root filesystem: overlay-form layers applied one over
  * another into a plain directory (src/fuse-overlay/flatten.ts was the
- * TypeScript twin). Runs as root of the user namespace, so the layers'
+ * TypeScript twin); the same copy fills a new volume (copyup.c). Runs as root of the user namespace, so the layers'
  * owners (subordinate ids) are kept.
  */
 #define _GNU_SOURCE
@@ -94,9 +94,33 @@ copy_data (const char *src, const char *dst, rt_error *err)
   return 0;
 }
 
-/* Owner, mode and times of `dst` as `st`'s (mode after owner: chown clears set-id bits). */
+/*
+ * The extended attributes of `src` on `dst` (security.capability, user.*...),
+ * overlay's own and those the kernel refuses here left out.
+ */
 static int
-copy_meta (const char *dst, const struct stat *st, rt_error *err)
+copy_xattrs (const char *src, const char *dst, rt_error *err)
+{
+  char names[8192], value[65536];
+  ssize_t n = llistxattr (src, names, sizeof names);
+  if (n < 0)
+    return errno == ENOTSUP || errno == ERANGE ? 0 : rt_fail_errno (err, "listing the xattrs of `%s`", src);
+  for (char *name = names; name < names + n; name += strlen (name) + 1)
+    {
+      if (strncmp (name, "user.overlay.", 13) == 0 || strncmp (name, "trusted.", 8) == 0)
+        continue;
+      ssize_t len = lgetxattr (src, name, value, sizeof value);
+      if (len < 0)
+        continue;
+      if (lsetxattr (dst, name, value, (size_t) len, 0) < 0 && errno != ENOTSUP && errno != EPERM)
+        return rt_fail_errno (err, "setting the xattr %s of `%s`", name, dst);
+    }
+  return 0;
+}
+
+/* Owner, mode, times and xattrs of `dst` as `src`'s (`st`; mode and xattrs after owner: chown clears set-id bits and capabilities). */
+static int
+copy_meta (const char *src, const char *dst, const struct stat *st, rt_error *err)
 {
   struct timespec times[2] = { st->st_atim, st->st_mtim };
   if (lchown (dst, st->st_uid, st->st_gid) < 0)
@@ -105,6 +129,8 @@ copy_meta (const char *dst, const struct stat *st, rt_error *err)
     return 0;
   if (chmod (dst, st->st_mode & 07777) < 0)
     return rt_fail_errno (err, "changing the mode of `%s`", dst);
+  if (copy_xattrs (src, dst, err) < 0)
+    return -1;
   if (utimensat (AT_FDCWD, dst, times, AT_SYMLINK_NOFOLLOW) < 0)
     return rt_fail_errno (err, "setting the times of `%s`", dst);
   return 0;
@@ -145,7 +171,7 @@ copy_entry (const char *src, const char *dst, const struct stat *st, struct link
     }
   else
     return 0; /* sockets, devices: never in layers tspod writes */
-  return copy_meta (dst, st, err);
+  return copy_meta (src, dst, st, err);
 }
 
 static int
@@ -185,7 +211,7 @@ apply_dir (const char *src, const char *dst, struct links *links, rt_error *err)
             rc = -1;
           else if ((!existing || !S_ISDIR (est.st_mode) || is_opaque) && mkdir (t, 0700) < 0)
             rc = rt_fail_errno (err, "creating `%s`", t);
-          else if (apply_dir (s, t, links, err) < 0 || copy_meta (t, &st, err) < 0)
+          else if (apply_dir (s, t, links, err) < 0 || copy_meta (s, t, &st, err) < 0)
             rc = -1;
           continue;
         }
@@ -212,4 +238,17 @@ flatten_layers (char **layers, size_t n, const char *dest, rt_error *err)
         return -1;
     }
   return 0;
+}
+
+int
+copy_tree (const char *src, const char *dest, rt_error *err)
+{
+  struct links links = { 0 };
+  struct stat st;
+
+  if (stat (src, &st) < 0)
+    return rt_fail_errno (err, "reading `%s`", src);
+  if (apply_dir (src, dest, &links, err) < 0)
+    return -1;
+  return copy_meta (src, dest, &st, err);
 }

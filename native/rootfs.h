@@ -28,4 +28,19 @@ int rootfs_finish (const spec *s, rt_error *err);
  */
 int flatten_layers (char **layers, size_t n, const char *dest, rt_error *err);
 
+/*
+ * The tree under the directory `src` copied into the existing directory
+ * `dest` with owners, modes, times, xattrs, symlinks and hard links; `dest`
+ * gets `src`'s owner and mode (flatten.c).
+ */
+int copy_tree (const char *src, const char *dest, rt_error *err);
+
+/*
+ * docker's copy-up (copyup.c): when `m` is a bind listed in io.tspod.copy-up,
+ * the image's content at its destination (resolved inside the root, never
+ * out of it) is copied into its source, if that is still empty. Before the
+ * mount. 0 when there was nothing to do.
+ */
+int copy_up (const spec *s, int rootfd, const spec_mount *m, rt_error *err);
+
 #endif

@@ -492,6 +492,14 @@ read_annotations (struct rd *r, json_t *an, spec *s)
     return -1;
   v = json_string_value (json_object_get (an, "io.tspod.wait-network"));
   s->wait_network = v != NULL && strcmp (v, "true") == 0;
+  if ((v = json_string_value (json_object_get (an, "io.tspod.copy-up"))) != NULL)
+    {
+      json_error_t jerr;
+      json_t *j = json_loads (v, 0, &jerr);
+      if (j == NULL || !json_is_object (j))
+        return bad (r, "annotations.io.tspod.copy-up", "must hold a JSON object");
+      return get_strs (r, j, "destinations", "io.tspod.copy-up.destinations", &s->copy_up);
+    }
   return 0;
 }
 
