@@ -58,6 +58,11 @@ const TABLE: Array<[string[], Loader]> = [
     (await import('./network/prune.ts')).NetworkPruneCommand, (await import('./network/connect.ts')).NetworkConnectCommand,
     (await import('./network/disconnect.ts')).NetworkDisconnectCommand,
   ]],
+  [['volume'], async () => [
+    (await import('./volume/create.ts')).VolumeCreateCommand, (await import('./volume/ls.ts')).VolumeLsCommand,
+    (await import('./volume/inspect.ts')).VolumeInspectCommand, (await import('./volume/rm.ts')).VolumeRmCommand,
+    (await import('./volume/prune.ts')).VolumePruneCommand,
+  ]],
 ];
 
 /** The verbs `first` can select, or every verb. */

@@ -5,11 +5,42 @@ import type { Endpoint, PortBinding } from './network.ts';
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export interface Mount {
-  type: 'bind' | 'volume';
+  /** tmpfs: `source` is unused. Records before tmpfs had only bind and volume. */
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** The host path bound (a volume's data directory, or the device of a bind-type local volume). */
   source: string;
   destination: string;
   readOnly: boolean;
+  /** The volume's name (type volume). */
   name?: string;
+  /** The volume is the container's own (removed by `rm -v` and `--rm`). */
+  anonymous?: boolean;
+  /** nocopy: an empty volume is not filled from the image. */
+  noCopy?: boolean;
+  /** U: the volume's files are given to the container's user at start. */
+  chown?: boolean;
+  /** bind-propagation: private, rprivate, shared, rshared, slave, rslave. */
+  propagation?: string;
+  /** Other mount options: tmpfs size=/mode=, a tmpfs-type volume's `o`. */
+  options?: string[];
+}
+
+export interface Ulimit { name: string; soft: number; hard: number }
+
+/** --cap-add, --cap-drop, --privileged, --security-opt, --ulimit, --shm-size, --group-add, parsed (src/runtime/run-flags.ts). */
+export interface RunConfinement {
+  /** Capability names with CAP_, or ALL. */
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  noNewPrivileges?: boolean;
+  /** 'unconfined', or the OCI seccomp profile read from the file given. */
+  seccomp?: 'unconfined' | { defaultAction: string; [key: string]: unknown };
+  securityOpt?: string[];
+  ulimits?: Ulimit[];
+  /** Bytes of /dev/shm. */
+  shmSize?: number;
+  groupAdd?: number[];
 }
 
 export interface ContainerRecord {
@@ -35,6 +66,8 @@ export interface ContainerRecord {
     openStdin: boolean;
     labels: Record<string, string>;
     stopSignal?: string;
+    /** --stop-timeout: seconds `stop` waits before SIGKILL. */
+    stopTimeout?: number;
   };
   hostConfig: {
     autoRemove: boolean;
@@ -54,6 +87,7 @@ export interface ContainerRecord {
     /** --link NAME:ALIAS, NAME being the linked container's name when created. */
     links?: string[];
     mounts: Mount[];
+    confinement?: RunConfinement;
     /** no, always, unless-stopped, on-failure[:N]. */
     restartPolicy: string;
   };

@@ -14,6 +14,7 @@ import net from 'node:net';
 import tty from 'node:tty';
 import path from 'node:path';
 import { removeTrees } from '../userns/remove.ts';
+import { ownedVolumeDirs } from '../volume/records.ts';
 import { containerSpec, rootfsBackends } from '../runtime/spec.ts';
 import { startInit } from '../runtime/oci-runtime.ts';
 import { writeJsonVolatile } from '../storage/atomic.ts';
@@ -364,9 +365,11 @@ class Monitor {
     } catch {
       return; // someone else (rm -f) is removing it
     }
-    const anonymous = this.rec.hostConfig.mounts.filter((m) => m.type === 'volume' && m.name?.endsWith('anon'));
+    const others = fs.readdirSync(path.join(this.storeRoot, 'containers')).flatMap((id) => {
+      try { return [JSON.parse(fs.readFileSync(new ContainerLayout(this.storeRoot, this.runRoot, id).record, 'utf8')) as ContainerRecord]; } catch { return []; }
+    });
     fs.rmSync(this.layout.runDir, { recursive: true, force: true });
-    await removeTrees([this.layout.dir, ...anonymous.map((m) => path.dirname(m.source))]);
+    await removeTrees([this.layout.dir, ...ownedVolumeDirs(this.storeRoot, this.rec, others)]);
   }
 
   /** Records a start that failed outside the container (the monitor's own work). */

@@ -4,9 +4,9 @@
  * directory and record it.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { findContainer, newContainerId, randomName } from '../storage/containers.ts';
-import { NAME_RE, type ContainerRecord, type Mount } from '../model/container.ts';
+import { NAME_RE, type ContainerRecord } from '../model/container.ts';
+import { parseMountFlags, resolveMounts } from '../volume/mounts.ts';
 import type { ImageRecord } from '../model/image.ts';
 import type { Store } from '../storage/store.ts';
 import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
@@ -17,6 +17,27 @@ import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../network/hosts.ts';
 import { joinNetworks, plugIfRunning } from '../network/membership.ts';
 import { collectLabels } from './labels.ts';
+import { parseConfinement, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
+import type { MountRequest } from '../volume/mounts.ts';
+import type { RunConfinement } from '../model/container.ts';
+
+/** The flags that need parsing, parsed: a bad value is refused here, before any pull and before anything is created. */
+export interface ParsedFlags {
+  mounts: MountRequest[];
+  confinement: RunConfinement;
+  stopSignal?: string;
+  stopTimeout?: number;
+}
+
+export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
+  parseRestartPolicy(opts.restart);
+  return {
+    mounts: parseMountFlags(opts),
+    confinement: parseConfinement(opts.confinement ?? {}),
+    stopSignal: opts.stopSignal === undefined ? undefined : parseSignal('--stop-signal', opts.stopSignal),
+    stopTimeout: opts.stopTimeout === undefined ? undefined : parseInteger('--stop-timeout', opts.stopTimeout, -1),
+  };
+}
 
 /** The flags of create/run; the network ones (--network, -p, --dns...) are NetworkFlags. */
 export interface CreateOptions extends NetworkFlags {
@@ -30,7 +51,11 @@ export interface CreateOptions extends NetworkFlags {
   workdir?: string;
   user?: string;
   hostname?: string;
+  /** -v, --mount, --tmpfs, --volumes-from (src/volume/mounts.ts). */
   volumes: string[];
+  mounts?: string[];
+  tmpfs?: string[];
+  volumesFrom?: string[];
   tty: boolean;
   interactive: boolean;
   autoRemove: boolean;
@@ -41,46 +66,13 @@ export interface CreateOptions extends NetworkFlags {
   limits?: Limits;
   /** Restart policy: no, always, unless-stopped, on-failure[:N]. */
   restart: string;
+  /** --cap-add, --security-opt, --ulimit... as given (src/runtime/run-flags.ts parses them). */
+  confinement?: ConfinementFlags;
+  stopSignal?: string;
+  stopTimeout?: string;
   /** -l KEY=VALUE and --label-file: added to (over) the image's labels. */
   labels?: string[];
   labelFiles?: string[];
-}
-
-/** Parses -v HOST:CTR[:ro|rw], NAME:CTR[:opts] or CTR (anonymous volume). */
-export function parseVolume(spec: string): { source: string; destination: string; readOnly: boolean; type: 'bind' | 'volume' } {
-  const parts = spec.split(':');
-  let source = '';
-  let destination: string;
-  let opts = '';
-  if (parts.length === 1) destination = parts[0];
-  else if (parts.length === 2) [source, destination] = parts;
-  else if (parts.length === 3) [source, destination, opts] = parts;
-  else throw new UsageError(`invalid volume specification \`${spec}\``);
-  if (!destination.startsWith('/')) throw new UsageError(`invalid volume specification \`${spec}\`: container path must be absolute`);
-  const flags = opts ? opts.split(',') : [];
-  for (const f of flags) {
-    if (!['ro', 'rw', 'z', 'Z', 'rbind', 'bind', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'nocopy'].includes(f)) {
-      throw new UsageError(`invalid volume specification \`${spec}\`: unknown option \`${f}\``);
-    }
-  }
-  const isPath = source.startsWith('/') || source.startsWith('.') || source.startsWith('~');
-  if (source && !isPath && !NAME_RE.test(source)) throw new UsageError(`invalid volume name \`${source}\``);
-  return { source, destination: path.posix.normalize(destination), readOnly: flags.includes('ro'), type: isPath ? 'bind' : 'volume' };
-}
-
-function resolveMounts(store: Store, specs: string[], id: string): Mount[] {
-  return specs.map((spec) => {
-    const v = parseVolume(spec);
-    if (v.type === 'bind') {
-      const source = path.resolve(v.source.replace(/^~(?=\/|$)/, process.env.HOME ?? '~'));
-      if (!fs.existsSync(source)) fs.mkdirSync(source, { recursive: true });
-      return { type: 'bind', source, destination: v.destination, readOnly: v.readOnly };
-    }
-    const name = v.source || `${id.slice(0, 12)}${path.posix.basename(v.destination)}anon`;
-    const data = path.join(store.root, 'volumes', name, '_data');
-    fs.mkdirSync(data, { recursive: true });
-    return { type: 'volume', name, source: data, destination: v.destination, readOnly: v.readOnly };
-  });
 }
 
 export function containerCommand(image: Record<string, any>, opts: Pick<CreateOptions, 'command' | 'entrypoint'>): { entrypoint: string[]; cmd: string[] } {
@@ -96,6 +88,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
     throw new UsageError(`invalid container name \`${opts.name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
   const restart = parseRestartPolicy(opts.restart);
+  const flags = parseCreateFlags(opts);
   if (opts.autoRemove && restart.name !== 'no') throw new UsageError('conflicting options: --restart and --rm');
   const config = store.imageConfig(image);
   const cfg = config.config ?? {};
@@ -111,7 +104,8 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
   const net = await planNetwork(store.root, opts, cfg.ExposedPorts, (ref) => {
     return store.layout(findContainer(store.containers(), ref).id);
   }, warn);
-  const mounts = resolveMounts(store, opts.volumes, id);
+  const mounts = resolveMounts(store, flags.mounts, opts.volumesFrom ?? [], Object.keys(cfg.Volumes ?? {}),
+    (ref) => findContainer(store.containers(), ref));
   const now = new Date().toISOString();
   const rec: ContainerRecord = {
     id,
@@ -128,12 +122,14 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       tty: opts.tty,
       openStdin: opts.interactive,
       labels,
-      stopSignal: cfg.StopSignal,
+      stopSignal: flags.stopSignal ?? cfg.StopSignal,
+      ...(flags.stopTimeout !== undefined ? { stopTimeout: flags.stopTimeout } : {}),
     },
     hostConfig: {
       autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: net.mode, portBindings: net.ports,
       dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: net.extraHosts.map((e) => `${e.name}:${e.ip}`), outbound: net.outbound,
       mounts, restartPolicy: formatRestartPolicy(restart),
+      ...(Object.keys(flags.confinement).length ? { confinement: flags.confinement } : {}),
     },
   };
   if (!rec.config.workingDir.startsWith('/')) throw new UsageError(`working directory \`${rec.config.workingDir}\` is not absolute`);

@@ -1,6 +1,5 @@
 /** Removing containers: refuses running ones unless forced (then stops them without restart first). */
 import fs from 'node:fs';
-import path from 'node:path';
 import { removeTrees } from '../userns/remove.ts';
 import { isActive, observedState, mark } from '../storage/state.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
@@ -9,6 +8,7 @@ import { collectGarbage } from '../image/remove.ts';
 import type { Store } from '../storage/store.ts';
 import { refreshHosts } from '../network/hosts.ts';
 import { TspodError } from '../errors.ts';
+import { ownedVolumeDirs } from '../volume/records.ts';
 
 export interface RemoveContainerReport { query: string; id: string }
 
@@ -48,9 +48,9 @@ export async function removeContainer(store: Store, query: string, opts: { force
     try { fs.renameSync(c.layout.record, c.layout.removing); } catch { /* gone */ }
     refreshHosts(() => store.containers(), Object.keys(c.rec.hostConfig.networks ?? {}), (id) => store.layout(id));
   });
-  const anonymous = opts.volumes ? c.rec.hostConfig.mounts.filter((m) => m.type === 'volume' && m.name?.endsWith('anon')) : [];
+  const volumes = opts.volumes ? ownedVolumeDirs(store.root, c.rec, store.containers()) : [];
   fs.rmSync(c.layout.runDir, { recursive: true, force: true });
-  await removeTrees([c.dir, ...anonymous.map((m) => path.dirname(m.source))]);
+  await removeTrees([c.dir, ...volumes]);
   return { query, id: c.rec.id };
 }
 

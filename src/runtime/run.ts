@@ -1,7 +1,7 @@
 /** `run` and `create` as domain calls: find or pull the image, create, start (attached or not). */
 import { findImage } from '../storage/images.ts';
 import type { ImageRecord } from '../model/image.ts';
-import { createContainer, type CreateOptions } from './create.ts';
+import { createContainer, parseCreateFlags, type CreateOptions } from './create.ts';
 import { startContainer, spawnMonitor } from './lifecycle.ts';
 import { removeContainer } from './remove.ts';
 import { refuseLimits } from '../cgroupv2/delegation.ts';
@@ -30,7 +30,8 @@ async function imageFor(req: CreateRequest): Promise<ImageRecord> {
 }
 
 export async function createFromImage(req: CreateRequest): Promise<ContainerRecord> {
-  // Before any pull: a limit this host cannot enforce is refused at once.
+  // Before any pull: a bad value, or a limit this host cannot enforce, is refused at once.
+  parseCreateFlags(req.create);
   if (req.create.limits) refuseLimits(req.create.limits);
   return createContainer(req.store, await imageFor(req), req.image, req.create, (msg) => req.stderr.write(`WARNING: ${msg}\n`));
 }

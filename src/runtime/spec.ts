@@ -5,7 +5,9 @@
  */
 import { parseNetworkMode, waitsForNetwork } from '../network/mode.ts';
 import { layerLink, type ContainerLayout } from '../storage/layout.ts';
-import type { ContainerRecord } from '../model/container.ts';
+import fs from 'node:fs';
+import type { ContainerRecord, Mount, RunConfinement } from '../model/container.ts';
+import { capabilitiesFor, ociRlimits } from './run-flags.ts';
 import { TspodError } from '../errors.ts';
 import { DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, defaultSeccomp, type SeccompProfile } from './confinement.ts';
 
@@ -62,10 +64,25 @@ export function rootfsBackends(env: NodeJS.ProcessEnv = process.env): string[] {
 
 const NUMERIC_USER = /^(\d+)(?::(\d+))?$/;
 
-/** The docker default process confinement: one place, shared by a container's start and its execs. */
-function processConfinement(): Pick<OciProcess, 'capabilities' | 'noNewPrivileges'> {
-  const caps = DEFAULT_CAPABILITIES;
-  return { capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] }, noNewPrivileges: false };
+/**
+ * The process confinement: docker's default changed by the container's
+ * flags (--cap-add/--cap-drop, --privileged, no-new-privileges, --ulimit);
+ * one place, shared by a container's start and its execs.
+ */
+function processConfinement(c: RunConfinement = {}): Pick<OciProcess, 'capabilities' | 'noNewPrivileges' | 'rlimits'> {
+  const caps = capabilitiesFor(DEFAULT_CAPABILITIES, c);
+  return {
+    capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
+    noNewPrivileges: c.noNewPrivileges ?? false,
+    ...(c.ulimits?.length ? { rlimits: ociRlimits(c.ulimits) } : {}),
+  };
+}
+
+/** docker's default filter; none when privileged or seccomp=unconfined; the user's profile for seccomp=FILE. */
+function seccompFor(c: RunConfinement = {}): SeccompProfile | undefined {
+  if (c.privileged || c.seccomp === 'unconfined') return undefined;
+  if (c.seccomp) return c.seccomp as unknown as SeccompProfile;
+  return defaultSeccomp();
 }
 
 /** process.user for `-u`: numeric ids as they are; a name is resolved by the helper inside the container (annotation). */
@@ -83,15 +100,36 @@ function standardMounts(rec: ContainerRecord, layout: ContainerLayout, ownNetwor
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     ...devices,
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${rec.hostConfig.confinement?.shmSize ?? '65536k'}`] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     // Without a network namespace of its own sysfs cannot be mounted: the host's, read-only (as runc does rootless).
     ownNetwork
       ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] }
       : { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] },
     ...(['hostname', 'hosts', 'resolv.conf'] as const).map((f) => ({ destination: `/etc/${f}`, type: 'bind', source: layout.etc(f), options: ['bind'] })),
-    ...rec.hostConfig.mounts.map((m) => ({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw'] })),
+    ...rec.hostConfig.mounts.map(userMount),
   ];
+}
+
+/** A mount of -v, --mount, --tmpfs or a VOLUME as the spec has it. */
+function userMount(m: Mount): OciMount {
+  const mode = m.readOnly ? 'ro' : 'rw';
+  if (m.type === 'tmpfs' || (m.type === 'volume' && !m.source)) {
+    return { destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: [...(m.options ?? []), ...(m.readOnly ? ['ro'] : [])] };
+  }
+  return { destination: m.destination, type: 'bind', source: m.source, options: ['rbind', mode, ...(m.propagation ? [m.propagation] : [])] };
+}
+
+/**
+ * Destinations whose volume is filled from the image by the helper before
+ * it is mounted (docker's copy-up): volumes without nocopy whose data
+ * directory is empty (new, or never filled: an image path without content).
+ */
+export function copyUpDestinations(rec: ContainerRecord): string[] {
+  return rec.hostConfig.mounts.filter((m) => {
+    if (m.type !== 'volume' || m.noCopy || !m.source) return false;
+    try { return fs.readdirSync(m.source).length === 0; } catch { return false; }
+  }).map((m) => m.destination);
 }
 
 /** The spec that creates and starts the container of `rec`. */
@@ -109,20 +147,30 @@ export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opt
   };
   if (rec.config.user && !NUMERIC_USER.test(rec.config.user)) annotations['io.tspod.user'] = rec.config.user;
   if (waitsForNetwork(rec.hostConfig)) annotations['io.tspod.wait-network'] = 'true';
+  const copyUp = copyUpDestinations(rec);
+  const confinement = rec.hostConfig.confinement ?? {};
+  const user = ociUser(rec.config.user);
+  if (confinement.groupAdd?.length) user.additionalGids = confinement.groupAdd;
+  if (copyUp.length) annotations['io.tspod.copy-up'] = JSON.stringify({ destinations: copyUp });
   return {
     ociVersion: '1.0.2',
     process: {
       terminal: rec.config.tty,
-      user: ociUser(rec.config.user),
+      user,
       args: [...rec.config.entrypoint, ...rec.config.cmd],
       env: rec.config.env,
       cwd: rec.config.workingDir || '/',
-      ...processConfinement(),
+      ...processConfinement(confinement),
     },
     root: { path: layout.merged, readonly: rec.hostConfig.readOnly },
     hostname: rec.config.hostname,
     mounts: standardMounts(rec, layout, network.kind !== 'host' && network.kind !== 'container'),
-    linux: { namespaces, maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS, seccomp: defaultSeccomp() },
+    linux: {
+      namespaces,
+      maskedPaths: confinement.privileged ? [] : MASKED_PATHS,
+      readonlyPaths: confinement.privileged ? [] : READONLY_PATHS,
+      ...(seccompFor(confinement) ? { seccomp: seccompFor(confinement) } : {}),
+    },
     annotations,
   };
 }
@@ -137,6 +185,7 @@ export function execSpec(container: OciSpec, p: ExecProcess): OciSpec {
   const annotations = { ...container.annotations };
   delete annotations['io.tspod.user'];
   delete annotations['io.tspod.wait-network'];
+  delete annotations['io.tspod.copy-up'];
   if (p.user && !NUMERIC_USER.test(p.user)) annotations['io.tspod.user'] = p.user;
   return {
     ...container,

@@ -4,6 +4,7 @@ import { TspodCommand } from '../base.ts';
 import type { CreateOptions } from '../../runtime/create.ts';
 import { progressFor } from '../../ui/progress.ts';
 import type { CreateRequest } from '../../runtime/run.ts';
+import { parseInteger } from '../../runtime/run-flags.ts';
 
 export abstract class CreateFlags extends TspodCommand {
   rm = Option.Boolean('--rm', false, { description: 'Remove the container when it exits' });
@@ -14,7 +15,19 @@ export abstract class CreateFlags extends TspodCommand {
   user = Option.String('-u,--user', { description: 'User: name, uid, uid:gid or name:group' });
   hostname = Option.String('-h,--hostname', { description: 'Container host name' });
   entrypoint = Option.String('--entrypoint', { description: 'Override the image\'s entrypoint' });
-  volume = Option.Array('-v,--volume', [], { description: 'Bind mount HOST:CONTAINER[:ro], or a named volume NAME:CONTAINER' });
+  volume = Option.Array('-v,--volume', [], { description: 'Mount [SOURCE:]CONTAINER[:OPTS]: SOURCE a host path (made if missing) or a volume name (created on first use; none: an anonymous volume); OPTS ro, rw, nocopy, U, z, Z, propagation' });
+  mount = Option.Array('--mount', [], { description: 'Mount type=bind|volume|tmpfs,source=,target=[,readonly][,volume-nocopy][,volume-opt=K=V][,tmpfs-size=][,tmpfs-mode=][,bind-propagation=]' });
+  tmpfs = Option.Array('--tmpfs', [], { description: 'Mount a tmpfs: /path[:size=64m,mode=1777,...]' });
+  volumesFrom = Option.Array('--volumes-from', [], { description: 'Mount the volumes and binds of container C[:ro|rw]' });
+  capAdd = Option.Array('--cap-add', [], { description: 'Add a capability (NAME, CAP_NAME or ALL)' });
+  capDrop = Option.Array('--cap-drop', [], { description: 'Drop a capability (NAME, CAP_NAME or ALL)' });
+  privileged = Option.Boolean('--privileged', false, { description: 'Every capability of the user namespace, no seccomp filter' });
+  securityOpt = Option.Array('--security-opt', [], { description: 'no-new-privileges, seccomp=unconfined|PROFILE.json; label=, apparmor= accepted' });
+  ulimit = Option.Array('--ulimit', [], { description: 'Resource limit NAME=SOFT[:HARD] (nofile, nproc, core...; -1 unlimited)' });
+  shmSize = Option.String('--shm-size', { description: 'Size of /dev/shm (64m by default)' });
+  groupAdd = Option.Array('--group-add', [], { description: 'Supplementary group id of the process' });
+  stopSignal = Option.String('--stop-signal', { description: 'Signal that stops the container (SIGTERM by default)' });
+  stopTimeout = Option.String('--stop-timeout', { description: 'Seconds `stop` waits before SIGKILL' });
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep stdin open' });
   tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-terminal' });
   readOnly = Option.Boolean('--read-only', false, { description: 'Mount the root filesystem read-only' });
@@ -44,7 +57,12 @@ export abstract class CreateFlags extends TspodCommand {
       interactive: this.interactive, autoRemove: this.rm, readOnly: this.readOnly, network: this.network, restart: this.restart,
       publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
       networkAliases: this.networkAlias, ip: this.ip, links: this.link, labels: this.label, labelFiles: this.labelFile,
-      limits: { memory: this.memory, cpus: this.cpus, pidsLimit: this.pidsLimit === undefined ? undefined : Number(this.pidsLimit) },
+      limits: { memory: this.memory, cpus: this.cpus, pidsLimit: this.pidsLimit === undefined ? undefined : parseInteger('--pids-limit', this.pidsLimit, -1) },
+      mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
+      confinement: {
+        capAdd: this.capAdd, capDrop: this.capDrop, privileged: this.privileged, securityOpt: this.securityOpt, ulimits: this.ulimit,
+        shmSize: this.shmSize, groupAdd: this.groupAdd,
+      },
     };
     return {
       store: this.openStore(), image: this.image, create, stderr: this.context.stderr,

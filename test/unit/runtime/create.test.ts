@@ -1,15 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseVolume, containerCommand } from '../../../src/runtime/create.ts';
+import { containerCommand } from '../../../src/runtime/create.ts';
 import { mergeEnv, parseEnvFile, expandEnvArg } from '../../../src/runtime/env.ts';
-
-test('volume specs', () => {
-  assert.deepEqual(parseVolume('/h:/c'), { source: '/h', destination: '/c', readOnly: false, type: 'bind' });
-  assert.deepEqual(parseVolume('/h:/c/:ro'), { source: '/h', destination: '/c/', readOnly: true, type: 'bind' });
-  assert.deepEqual(parseVolume('data:/c'), { source: 'data', destination: '/c', readOnly: false, type: 'volume' });
-  assert.deepEqual(parseVolume('/anon'), { source: '', destination: '/anon', readOnly: false, type: 'volume' });
-  for (const bad of ['/h:rel', '/h:/c:bogus', 'a:b:c:d', 'bad name:/c']) assert.throws(() => parseVolume(bad), { code: 'ERR_TSPOD_USAGE' }, bad);
-});
 
 test('entrypoint and cmd follow docker', () => {
   const img = { config: { Entrypoint: ['/ep'], Cmd: ['dflt'] } };

@@ -1,0 +1,2 @@
+/** The help category of every `volume` verb. */
+export const category = 'Volumes';

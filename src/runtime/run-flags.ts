@@ -1,0 +1,131 @@
+/**
+ * The confinement and process flags of `create`/`run` (--cap-add/--cap-drop,
+ * --privileged, --security-opt, --ulimit, --shm-size, --group-add,
+ * --stop-signal, --stop-timeout, --pids-limit): parsed and checked before
+ * anything is pulled or created. A bad value is refused in one line naming
+ * the flag and the value (exit 125).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { UsageError } from '../errors.ts';
+import { parseBytes } from '../volume/mounts.ts';
+import type { RunConfinement, Ulimit } from '../model/container.ts';
+
+/** Every capability the helper knows (runc's list), in number order. */
+export const ALL_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW',
+  'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD',
+  'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG',
+  'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+];
+
+const ULIMITS = ['as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];
+
+function bad(flag: string, value: string, why: string): never {
+  throw new UsageError(`invalid argument "${value}" for "${flag}" flag: ${why}`);
+}
+
+/** A whole number (docker's strconv.ParseInt), at least `min`. */
+export function parseInteger(flag: string, value: string, min = -Infinity): number {
+  if (!/^-?\d+$/.test(value.trim())) bad(flag, value, 'not an integer');
+  const n = Number(value);
+  if (n < min) bad(flag, value, `must be at least ${min}`);
+  return n;
+}
+
+/** `CAP_X`, `x` or `ALL`, upper-cased with the CAP_ prefix. */
+export function normalizeCapability(flag: string, name: string): string {
+  const up = name.trim().toUpperCase();
+  if (up === 'ALL') return 'ALL';
+  const cap = up.startsWith('CAP_') ? up : `CAP_${up}`;
+  if (!ALL_CAPABILITIES.includes(cap)) bad(flag, name, 'unknown capability');
+  return cap;
+}
+
+/** `--ulimit name=soft[:hard]`, -1 meaning unlimited. */
+export function parseUlimit(spec: string): Ulimit {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(spec);
+  if (!m) bad('--ulimit', spec, 'expected NAME=SOFT[:HARD] with whole numbers');
+  if (!ULIMITS.includes(m[1])) bad('--ulimit', spec, `unknown limit \`${m[1]}\``);
+  const soft = Number(m[2]);
+  const hard = m[3] === undefined ? soft : Number(m[3]);
+  if (soft !== -1 && hard !== -1 && soft > hard) bad('--ulimit', spec, 'the soft limit is above the hard one');
+  return { name: m[1], soft, hard };
+}
+
+/** A signal name (SIGTERM, TERM) or number, as `kill` takes it. */
+export function parseSignal(flag: string, value: string): string {
+  if (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65) return value;
+  const name = value.toUpperCase().startsWith('SIG') ? value.toUpperCase() : `SIG${value.toUpperCase()}`;
+  if (!(name in os.constants.signals) && !/^SIGRTM(IN|AX)([+-]\d+)?$/.test(name)) bad(flag, value, 'unknown signal');
+  return name;
+}
+
+export interface ConfinementFlags {
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  securityOpt?: string[];
+  ulimits?: string[];
+  shmSize?: string;
+  groupAdd?: string[];
+}
+
+/** Parses the confinement flags (reading a seccomp profile file). */
+export function parseConfinement(f: ConfinementFlags): RunConfinement {
+  const out: RunConfinement = {};
+  if (f.capAdd?.length) out.capAdd = f.capAdd.flatMap((c) => c.split(',')).map((c) => normalizeCapability('--cap-add', c));
+  if (f.capDrop?.length) out.capDrop = f.capDrop.flatMap((c) => c.split(',')).map((c) => normalizeCapability('--cap-drop', c));
+  if (f.privileged) out.privileged = true;
+  for (const opt of f.securityOpt ?? []) {
+    const i = opt.search(/[=:]/);
+    const key = i < 0 ? opt : opt.slice(0, i);
+    const value = i < 0 ? undefined : opt.slice(i + 1);
+    if (key === 'no-new-privileges') {
+      if (value !== undefined && !['true', 'false'].includes(value)) bad('--security-opt', opt, 'no-new-privileges takes true or false');
+      out.noNewPrivileges = value !== 'false';
+    } else if (key === 'seccomp') {
+      if (!value) bad('--security-opt', opt, 'seccomp needs unconfined or a profile file');
+      if (value === 'unconfined') out.seccomp = 'unconfined';
+      else {
+        let text: string;
+        try { text = fs.readFileSync(value, 'utf8'); } catch (err) { bad('--security-opt', opt, `cannot read the profile: ${(err as NodeJS.ErrnoException).code}`); }
+        try { out.seccomp = JSON.parse(text) as RunConfinement['seccomp']; } catch { bad('--security-opt', opt, 'the profile is not JSON'); }
+        if (typeof out.seccomp !== 'object' || typeof out.seccomp.defaultAction !== 'string') bad('--security-opt', opt, 'the profile has no defaultAction');
+      }
+    } else if (!['label', 'apparmor', 'mask', 'unmask', 'proc-opts', 'systempaths'].includes(key)) {
+      bad('--security-opt', opt, `unknown option \`${key}\``);
+    }
+  }
+  if (f.securityOpt?.length) out.securityOpt = f.securityOpt;
+  if (f.ulimits?.length) out.ulimits = f.ulimits.map(parseUlimit);
+  if (f.shmSize !== undefined) {
+    out.shmSize = parseBytes('--shm-size', f.shmSize);
+    if (out.shmSize <= 0) bad('--shm-size', f.shmSize, 'must be above zero');
+  }
+  if (f.groupAdd?.length) {
+    out.groupAdd = f.groupAdd.map((g) => {
+      if (!/^\d+$/.test(g)) bad('--group-add', g, 'only numeric group ids are supported');
+      return Number(g);
+    });
+  }
+  return out;
+}
+
+/** The capability sets of a container from docker's default, its flags and --privileged. */
+export function capabilitiesFor(base: string[], c: RunConfinement): string[] {
+  if (c.privileged) return ALL_CAPABILITIES;
+  let caps = c.capDrop?.includes('ALL') ? [] : base.filter((x) => !c.capDrop?.includes(x));
+  if (c.capAdd?.includes('ALL')) caps = ALL_CAPABILITIES.filter((x) => !c.capDrop?.includes(x) || c.capAdd?.includes(x));
+  for (const cap of c.capAdd ?? []) if (cap !== 'ALL' && !caps.includes(cap)) caps.push(cap);
+  return caps;
+}
+
+/** OCI rlimit type names of --ulimit entries. */
+export function ociRlimits(ulimits: Ulimit[]): Array<{ type: string; soft: number; hard: number }> {
+  // JSON integers of the spec are signed 64-bit: "unlimited" is the largest exact one.
+  const max = Number.MAX_SAFE_INTEGER;
+  return ulimits.map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, soft: u.soft < 0 ? max : u.soft, hard: u.hard < 0 ? max : u.hard }));
+}
