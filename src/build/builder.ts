@@ -13,7 +13,8 @@ import crypto from 'node:crypto';
 import { parseDockerfile, flag, flagValues, type Dockerfile, type Instruction, type Stage } from './dockerfile.ts';
 import { expandWord, expandWords, keyValues, splitWords, varsOf, type Vars } from './expand.ts';
 import { openContext, type BuildContext } from './context.ts';
-import { BuildCache, cacheKey } from './cache.ts';
+import { BuildCache, cacheKey, type CacheRecord } from './cache.ts';
+import { exportCache, importCache } from './registry-cache.ts';
 import { runStep } from './run-step.ts';
 import { archiveItem, contextItem, dataItem, place, stageItems, storeCopyLayer, type Owner } from './copy.ts';
 import { readInLayers } from './layers.ts';
@@ -51,6 +52,9 @@ export interface BuildOptions {
   /** Where `-o type=tar,dest=-` writes. */
   stdout?: Writable;
   out: BuildOutput;
+  /** Registry caches: pulled before the build, pushed after it. */
+  cacheFrom?: string[];
+  cacheTo?: string;
 }
 
 export interface BuildResult { id: string; names: string[] }
@@ -115,6 +119,8 @@ class Builder {
   private step = 0;
   private total = 0;
   private readonly usedArgs = new Set<string>();
+  /** The cache records this build used or made (what --cache-to pushes). */
+  private readonly used: CacheRecord[] = [];
 
   constructor(o: BuildOptions) {
     this.o = o;
@@ -134,6 +140,10 @@ class Builder {
       this.maps = currentIdMaps();
       this.hold = await this.store.hold();
       try {
+        for (const from of this.o.cacheFrom ?? []) {
+          const n = await importCache(this.store, this.hold, this.cache, from);
+          this.o.out.warn(`importing cache from ${from}: ${n} step${n === 1 ? '' : 's'}`);
+        }
         // Global ARGs: the build-arg value, else the default; predefined platform args are there too.
         const globals = new Map(this.predefined);
         for (const a of this.df.metaArgs) {
@@ -159,6 +169,10 @@ class Builder {
         const rec = await recordImage(this.store, this.hold, { config, layers: state.layers, names });
         this.o.out.done();
         if (this.o.output) await this.export(rec, this.o.output);
+        if (this.o.cacheTo) {
+          await exportCache(this.store, this.hold, this.used, this.o.cacheTo);
+          this.o.out.warn(`exported cache to ${this.o.cacheTo}: ${this.used.length} steps`);
+        }
         return { id: rec.id, names };
       } finally {
         await this.hold.release();
@@ -301,13 +315,16 @@ class Builder {
     const key = cacheKey(state.key, parts);
     const hit = this.o.noCache ? undefined : this.cache.get(key);
     if (hit) {
+      this.used.push(hit);
       this.o.out.note(' ---> Using cache');
       if (hit.layer) await this.hold.add({ layers: [hit.layer.diffId], blobs: [hit.layer.descriptor.digest] });
       this.o.out.note(` ---> ${short(key)}`);
       return { ...state, config: hit.config, layers: hit.layer ? [...state.layers, hit.layer] : state.layers, key };
     }
     const r = await make();
-    this.cache.put({ key, config: r.config, layer: r.layer, created: new Date().toISOString() });
+    const rec = { key, config: r.config, layer: r.layer, created: new Date().toISOString() };
+    this.cache.put(rec);
+    this.used.push(rec);
     this.o.out.note(` ---> ${short(key)}`);
     return { ...state, config: r.config, layers: r.layer ? [...state.layers, r.layer] : state.layers, key };
   }

@@ -39,7 +39,7 @@ async function runIn(ref: string, args: string[] = []): Promise<string> {
   return r.stdout;
 }
 
-const MULTI = (base: string) => `# syntax=docker/dockerfile:1
+const MULTI = (base: string, heredocs = true) => `# syntax=docker/dockerfile:1
 ARG BASE=${base}
 FROM \${BASE} AS build
 ARG GREETING=hello
@@ -47,10 +47,7 @@ WORKDIR /src
 COPY app.sh lib/ ./
 RUN echo "$GREETING from build" > /src/out.txt && \\
     chmod +x /src/app.sh
-RUN <<EOF
-echo heredoc-run > /src/heredoc.txt
-echo second >> /src/heredoc.txt
-EOF
+${heredocs ? 'RUN <<EOF\necho heredoc-run > /src/heredoc.txt\necho second >> /src/heredoc.txt\nEOF' : 'RUN echo heredoc-run > /src/heredoc.txt && echo second >> /src/heredoc.txt'}
 
 FROM \${BASE}
 LABEL org.example.team=core "org.example.two"="a b"
@@ -62,9 +59,7 @@ WORKDIR sub
 COPY --from=build /src/out.txt /src/heredoc.txt ./
 COPY --from=build --chmod=755 /src/app.sh /app/bin/app.sh
 COPY --chown=1234:2345 lib/ /app/lib/
-COPY <<CONF /etc/app.conf
-mode=\${MODE}
-CONF
+${heredocs ? 'COPY <<CONF /etc/app.conf\nmode=${MODE}\nCONF' : 'COPY lib/a.txt /etc/app.conf'}
 ADD files.tar.gz /app/extracted/
 USER 1234:2345
 EXPOSE 8080 53/udp
@@ -307,15 +302,20 @@ test('the result is a normal image: push, save; same Config fields as podman bui
   assert.equal((await s.env.tspod(['push', s.ref('test/flat:1')])).status, 0);
   assert.equal(await runIn(s.ref('test/flat:1'), ['cat', '/opt/olddir/new.txt']).catch(() => 'x'), await runIn(s.ref('test/layered'), ['cat', '/opt/olddir/new.txt']).catch(() => 'x'));
   const dir = context('podman-multi', {
-    Dockerfile: MULTI(s.ref('test/flat:1')),
+    Dockerfile: MULTI(s.ref('test/flat:1'), false), // podman 4.3 has no heredocs
     'app.sh': '#!/bin/sh\necho app\n', 'lib/a.txt': 'A\n', 'files.tar.gz': makeTarGz(),
   });
   const ours = await build(['-t', 'multi:flat', dir]);
   assert.equal(ours.status, 0, ours.stderr);
   const pb = podman(s.env, ['build', '--tls-verify=false', '--format', 'docker', '--network', 'none', '-t', 'localhost/multi:podman', dir]);
   assert.equal(pb.status, 0, pb.stderr);
-  const fields = '{{json .Config.Entrypoint}}|{{json .Config.Cmd}}|{{.Config.WorkingDir}}|{{.Config.User}}|{{json .Config.ExposedPorts}}|{{json .Config.Volumes}}|{{.Config.StopSignal}}|{{json .Config.OnBuild}}|{{json .Config.Healthcheck}}|{{index .Config.Labels "org.example.two"}}';
-  const theirs = podman(s.env, ['image', 'inspect', '--format', fields, 'localhost/multi:podman']);
+  const theirs = podman(s.env, ['image', 'inspect', 'localhost/multi:podman']);
   assert.equal(theirs.status, 0, theirs.stderr);
-  assert.equal(await inspect('multi:flat', fields), theirs.stdout.trim());
+  const mine = await s.env.tspod(['image', 'inspect', 'multi:flat']);
+  assert.equal(mine.status, 0, mine.stderr);
+  const pick = (c: Record<string, any>) => ({
+    Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir, User: c.User, ExposedPorts: c.ExposedPorts, Volumes: c.Volumes,
+    StopSignal: c.StopSignal, Env: [...c.Env].sort(), Labels: Object.fromEntries(Object.entries(c.Labels ?? {}).filter(([k]) => !k.startsWith('io.buildah'))),
+  });
+  assert.deepEqual(pick(JSON.parse(mine.stdout)[0].Config), pick(JSON.parse(theirs.stdout)[0].Config));
 });

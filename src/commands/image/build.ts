@@ -69,6 +69,8 @@ export class BuildCommand extends TspodCommand {
   secret = Option.Array('--secret', [], { description: 'A secret for RUN --mount=type=secret: id=ID,src=FILE' });
   progress = Option.String('--progress', 'auto', { description: 'auto, plain or tty' });
   output = Option.String('-o,--output', { description: 'Also write the result: type=local,dest=DIR or type=tar,dest=FILE' });
+  cacheFrom = Option.Array('--cache-from', [], { description: 'Reuse the build cache pushed to REGISTRY/REPO[:TAG] (tag default: buildcache)' });
+  cacheTo = Option.String('--cache-to', { description: 'Push the build cache to REGISTRY/REPO[:TAG] (for CI runners with no disk between jobs)' });
   contextDir = Option.String();
 
   async run(): Promise<number> {
@@ -84,7 +86,7 @@ export class BuildCommand extends TspodCommand {
       tags: this.tags, buildArgs: pairs(this.buildArgs, '--build-arg', true), target: this.target, noCache: this.noCache,
       pull: pull === 'true' ? 'always' : pull === 'false' ? 'missing' : pull as 'always' | 'missing' | 'never',
       labels: pairs(this.labels, '--label', false), network: this.network === 'bridge' ? 'default' : this.network, platform: this.platform,
-      secrets: secrets(this.secret), output: outputSpec(this.output), out,
+      secrets: secrets(this.secret), output: outputSpec(this.output), out, cacheFrom: this.cacheFrom, cacheTo: this.cacheTo,
     });
     if (this.iidfile) fs.writeFileSync(this.iidfile, result.id);
     if (!this.quiet) {
