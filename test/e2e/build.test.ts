@@ -319,3 +319,25 @@ test('the result is a normal image: push, save; same Config fields as podman bui
   });
   assert.deepEqual(pick(JSON.parse(mine.stdout)[0].Config), pick(JSON.parse(theirs.stdout)[0].Config));
 });
+
+test('registry cache: --cache-to pushes the steps; a fresh store with --cache-from reuses them and gives the same image', { skip }, async () => {
+  const dir = context('regcache', {
+    Dockerfile: `FROM ${s.ref('test/layered')}\nRUN echo expensive > /result\nCOPY a.txt /a.txt\nRUN cat /a.txt >> /result\nCMD ["cat", "/result"]\n`,
+    'a.txt': 'a\n',
+  });
+  const first = await build(['-t', 'regcache:1', '--cache-to', s.ref('cache/app'), '--progress', 'plain', dir]);
+  assert.equal(first.status, 0, first.stderr);
+  // Another runner: a fresh store (its own --root and --runroot), nothing but the registry in common.
+  const fresh = path.join(s.env.scratch, 'fresh');
+  fs.mkdirSync(path.join(fresh, 'root'), { recursive: true });
+  fs.mkdirSync(path.join(fresh, 'run'), { recursive: true, mode: 0o700 });
+  spawnSync('chown', ['-R', `${s.env.uid}`, fresh]);
+  const roots = ['--root', path.join(fresh, 'root'), '--runroot', path.join(fresh, 'run')];
+  const second = await s.env.tspod([...roots, 'build', '--network', 'none', '--cache-from', s.ref('cache/app'), '-t', 'regcache:1', '--progress', 'plain', dir], { timeoutMs: 240_000 });
+  assert.equal(second.status, 0, second.stderr);
+  assert.equal(stepsCached(second.stderr), 4, second.stderr);
+  assert.equal(second.stdout, first.stdout, 'the same image id');
+  const r = await s.env.tspod([...roots, 'run', '--rm', '--network', 'none', 'regcache:1']);
+  assert.equal(r.stdout, 'expensive\na\n', r.stderr);
+  await s.env.tspod([...roots, 'system', 'reset', '-f']);
+});
