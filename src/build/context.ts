@@ -55,10 +55,28 @@ export class BuildContext {
     return f ? [f] : [];
   }
 
+  /**
+   * The entry at `rel`, never reached through a symlink: a link in the
+   * context on the way to it (`linkdir/file` with linkdir -> /home/me/.ssh)
+   * could otherwise hand a host file to COPY. The entry itself may be a link
+   * (copied as a link).
+   */
   private file(rel: string): ContextFile | undefined {
     const abs = path.join(this.dir, rel);
     const st = fs.lstatSync(abs, { throwIfNoEntry: false });
-    return st ? { rel, abs, st } : undefined;
+    if (!st) return undefined;
+    if (rel) {
+      let parent: string;
+      try { parent = fs.realpathSync(path.dirname(abs)); } catch { return undefined; }
+      if (parent !== path.join(this.realRoot(), path.posix.dirname(rel))) return undefined;
+    }
+    return { rel, abs, st };
+  }
+
+  private root?: string;
+  private realRoot(): string {
+    this.root ??= fs.realpathSync(this.dir);
+    return this.root;
   }
 
   /** A directory's entries below it, depth first, sorted, ignored ones left out (directories kept when something inside is re-included). */

@@ -341,3 +341,17 @@ test('registry cache: --cache-to pushes the steps; a fresh store with --cache-fr
   assert.equal(r.stdout, 'expensive\na\n', r.stderr);
   await s.env.tspod([...roots, 'system', 'reset', '-f']);
 });
+
+test('COPY never reads a host file through a symlink in the context; a link itself is copied as a link', { skip }, async () => {
+  const dir = context('links', { Dockerfile: `FROM ${s.ref('test/layered')}\nCOPY out/passwd /stolen\n`, 'real.txt': 'real\n' });
+  fs.symlinkSync('/etc', path.join(dir, 'out'));
+  fs.symlinkSync('real.txt', path.join(dir, 'link.txt'));
+  spawnSync('chown', ['-h', `${s.env.uid}`, path.join(dir, 'out'), path.join(dir, 'link.txt')]);
+  const r = await build([dir]);
+  assert.equal(r.status, 125, r.stderr);
+  assert.match(r.stderr, /not found in build context/);
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${s.ref('test/layered')}\nCOPY link.txt real.txt /d/\n`);
+  const ok = await build(['-t', 'links:1', dir]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(await runIn('links:1', ['sh', '-c', 'readlink /d/link.txt; cat /d/link.txt']), 'real.txt\nreal\n');
+});
