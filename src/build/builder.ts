@@ -19,7 +19,7 @@ import { runStep } from './run-step.ts';
 import { archiveItem, contextItem, dataItem, place, stageItems, storeCopyLayer, type Owner } from './copy.ts';
 import { readInLayers } from './layers.ts';
 import type { BuildOutput } from './output.ts';
-import { openImage, recordImage, sha256, type StoredLayer } from '../image/image.ts';
+import { openImage, recordImage, type StoredLayer } from '../image/image.ts';
 import { pullImage } from '../image/pull.ts';
 import { formatReference, parseReference } from '../image/reference.ts';
 import { findImage } from '../storage/images.ts';
@@ -304,7 +304,7 @@ class Builder {
         }
         return { ...state, args };
       }
-      case 'RUN': return this.run(state, ins);
+      case 'RUN': return this.run(stage, state, ins);
       case 'COPY': case 'ADD': return this.copy(stage, state, ins);
       default: return this.meta_(state, ins, word, vars);
     }
@@ -480,7 +480,7 @@ class Builder {
     return [...state.shell, ins.text];
   }
 
-  private async run(state: StageState, ins: Instruction): Promise<StageState> {
+  private async run(stage: Stage, state: StageState, ins: Instruction): Promise<StageState> {
     const vars = this.vars(state);
     const args = this.runArgs(state, ins);
     const env: string[] = [...(state.config.config?.Env ?? [])];
@@ -493,7 +493,7 @@ class Builder {
     const mountSpecs = flagValues(ins, 'mount').map((m) => expandWord(m, vars, this.df.escape));
     const createdBy = `${argPairs.length ? `|${argPairs.length} ${argPairs.join(' ')} ` : ''}${args.join(' ')}`;
     return this.cached(state, { cmd: 'RUN', args, argPairs, network, mounts: mountSpecs }, async () => {
-      const mounts = await this.mounts(state, ins, mountSpecs);
+      const mounts = await this.mounts(stage, state, ins, mountSpecs);
       const id = crypto.randomBytes(6).toString('hex');
       this.o.out.note(` ---> Running in ${id}`);
       const tail: Buffer[] = [];
@@ -518,7 +518,7 @@ class Builder {
   }
 
   /** RUN --mount: cache (a per-user dir that outlives builds), bind (the context or a stage), secret. */
-  private async mounts(state: StageState, ins: Instruction, specs: string[]): Promise<Mount[]> {
+  private async mounts(stage: Stage, state: StageState, ins: Instruction, specs: string[]): Promise<Mount[]> {
     const out: Mount[] = [];
     for (const spec of specs) {
       const kv = new Map<string, string>();
@@ -549,7 +549,7 @@ class Builder {
           if (!this.ctx.allowed(source)) throw fail(ins, this.fileName, `--mount=${spec}: \`${source}\` is excluded by .dockerignore`);
           host = path.join(this.ctx.dir, source);
         } else {
-          const layers = await this.layersOf(from, this.stageIndexOf(state));
+          const layers = await this.layersOf(from, stage.index);
           for (let i = layers.length - 1; i >= 0 && !host; i--) {
             const p = path.join(this.store.layerDiff(layers[i]), source);
             if (fs.existsSync(p)) host = p;
@@ -563,8 +563,6 @@ class Builder {
     }
     return out;
   }
-
-  private stageIndexOf(_state: StageState): number { return this.df.stages.length; }
 
   /** The layers of a stage (by name or index) or of an image (pulled if needed). */
   private async layersOf(from: string, before: number): Promise<string[]> {
@@ -724,4 +722,3 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   return new Builder(opts).build();
 }
 
-export { sha256 };

@@ -182,7 +182,7 @@ export function place(items: SourceItem[], o: PlaceOptions): CopyPlan {
   const abs = path.posix.normalize(o.dest.startsWith('/') ? o.dest : path.posix.join(o.workdir || '/', o.dest));
   const real = resolveInLayers(o.store, o.layers, abs, true);
   const destIsDir = statInLayers(o.store, o.layers, real)?.isDirectory() ?? false;
-  const many = items.length > 1 || items.some((i) => i.dir && i.entries.length === 0 && false);
+  const many = items.length > 1;
   if (many && !dirLike && !destIsDir) throw fail(`When using ${o.cmd} with more than one source file, the destination must be a directory and end with a /`);
   const entries: LayerEntry[] = [];
   for (const item of items) {

@@ -165,7 +165,7 @@ function check(ins: Instruction, file: string): void {
       need(/^\S+(\s+AS\s+\S+)?$/i.test(text), 'FROM requires either one or three arguments');
       break;
     case 'COPY': case 'ADD':
-      if (!ins.json) need(text.split(/\s+/).filter(Boolean).length >= 2 || (ins.heredocs.length > 0 && text.split(/\s+/).filter(Boolean).length >= 2), `${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`);
+      if (!ins.json) need(text.split(/\s+/).filter(Boolean).length >= 2, `${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`);
       else need(ins.json.length >= 2, `${cmd} requires at least two arguments`);
       break;
     case 'SHELL':

@@ -26,7 +26,6 @@ import type { Mount } from '../model/container.ts';
 import type { InitMessage } from '../runtime/channel.ts';
 import { StepLayout, stepSpec } from './step-spec.ts';
 import { existsInLayers } from './layers.ts';
-import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('build');
@@ -144,4 +143,3 @@ async function runSpec(specFile: string, network: string, output: (chunk: Buffer
   return { exitCode };
 }
 
-export { TspodError };
