@@ -93,9 +93,11 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
   const image = imageConfigOf(store, rec.imageId).config ?? {};
   const exposed: Record<string, object> = { ...(image.ExposedPorts ?? {}) };
   for (const b of ports) exposed[`${b.containerPort}/${b.protocol}`] = {};
-  const anonymous = (name?: string) => Boolean(name?.startsWith(rec.id.slice(0, 12)) && name.endsWith('anon'));
-  const binds = rec.hostConfig.mounts.filter((m) => !anonymous(m.name)).map((m) => `${m.name ?? m.source}:${m.destination}${m.readOnly ? ':ro' : ''}`);
-  const volumes = Object.fromEntries(rec.hostConfig.mounts.filter((m) => anonymous(m.name)).map((m) => [m.destination, {}]));
+  const mounts = rec.hostConfig.mounts;
+  const binds = mounts.filter((m) => !m.anonymous && m.type !== 'tmpfs').map((m) => `${m.name ?? m.source}:${m.destination}${m.readOnly ? ':ro' : ''}`);
+  const volumes = Object.fromEntries(mounts.filter((m) => m.anonymous).map((m) => [m.destination, {}]));
+  const tmpfs = Object.fromEntries(mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, (m.options ?? []).join(',')]));
+  const conf = rec.hostConfig.confinement ?? {};
   const sizes = opts.size ? (() => {
     const rw = diskUsage(c.layout.upper);
     const img = store.images().find((i) => i.id === rec.imageId);
@@ -144,6 +146,14 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       Links: rec.hostConfig.links?.length
         ? rec.hostConfig.links.map((l) => { const [name, alias = name] = l.split(':'); return `/${name}:/${rec.name}/${alias}`; }) : null,
       ReadonlyRootfs: rec.hostConfig.readOnly,
+      Tmpfs: Object.keys(tmpfs).length ? tmpfs : null,
+      CapAdd: conf.capAdd ?? null,
+      CapDrop: conf.capDrop ?? null,
+      Privileged: conf.privileged ?? false,
+      SecurityOpt: conf.securityOpt ?? null,
+      Ulimits: conf.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) ?? null,
+      ShmSize: conf.shmSize ?? 67108864,
+      GroupAdd: conf.groupAdd?.map(String) ?? null,
     },
     GraphDriver: {
       Name: 'overlay',
@@ -155,10 +165,10 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       },
     },
     ...sizes,
-    Mounts: rec.hostConfig.mounts.map((m) => ({
+    Mounts: mounts.map((m) => ({
       Type: m.type, ...(m.name ? { Name: m.name } : {}), Source: m.source, Destination: m.destination,
       ...(m.type === 'volume' ? { Driver: 'local' } : {}), Mode: m.readOnly ? 'ro' : '', RW: !m.readOnly,
-      Propagation: m.type === 'bind' ? 'rprivate' : '',
+      Propagation: m.type === 'bind' ? (m.propagation ?? 'rprivate') : '',
     })),
     Config: {
       Hostname: rec.config.hostname,
@@ -181,6 +191,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       OnBuild: null,
       Labels: rec.config.labels ?? {},
       ...(rec.config.stopSignal ? { StopSignal: rec.config.stopSignal } : {}),
+      ...(rec.config.stopTimeout !== undefined ? { StopTimeout: rec.config.stopTimeout } : {}),
     },
     NetworkSettings: networkSettings(store, c),
   };

@@ -180,7 +180,9 @@ export function killContainer(c: Container, signal: number): void {
  * docker stop: the stop signal (image StopSignal or SIGTERM), then SIGKILL
  * after `timeoutSec`. The monitor is told not to restart.
  */
-export async function stopContainer(c: Container, timeoutSec: number, signal?: string): Promise<void> {
+export async function stopContainer(c: Container, timeoutSec?: number, signal?: string): Promise<void> {
+  // -t, else the container's --stop-timeout (-1: no limit), else docker's 10 s.
+  const wait = timeoutSec ?? c.rec.config.stopTimeout ?? 10;
   mark(c.layout.stopRequested);
   if (!isActive(c.state)) return;
   if (c.state.status === 'paused') resumeProcesses(c);
@@ -188,7 +190,7 @@ export async function stopContainer(c: Container, timeoutSec: number, signal?: s
     try { process.kill(c.state.pid, signalNumber(signal ?? c.rec.config.stopSignal ?? 'SIGTERM')); } catch { /* already gone */ }
   }
   try {
-    await waitContainer(c, timeoutSec * 1000);
+    await waitContainer(c, wait < 0 ? Infinity : wait * 1000);
   } catch {
     const s = observedState(c.layout);
     if (s.pid) try { process.kill(s.pid, 9); } catch { /* gone */ }

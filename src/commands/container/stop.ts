@@ -11,7 +11,7 @@ export class StopCommand extends TspodCommand {
     details: 'Sends the image\'s StopSignal (SIGTERM by default), then SIGKILL after the timeout. A stopped container is not restarted by its restart policy.',
   });
 
-  time = Option.String('-t,--time,--timeout', '10', { validator: t.isNumber(), description: 'Seconds to wait before killing' });
+  time = Option.String('-t,--time,--timeout', { validator: t.isNumber(), description: 'Seconds to wait before killing (default: the container\'s --stop-timeout, else 10)' });
   signal = Option.String('-s,--signal', { description: 'Signal to send instead of the StopSignal' });
   containers = Option.Rest({ required: 1 });
 

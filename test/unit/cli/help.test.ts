@@ -53,7 +53,7 @@ test('repeatable flags show a plural type, others not; defaults as docker shows 
       assert.equal(plural.includes(placeholder(f, facts)!), facts.repeats, `${spec.paths[0].join(' ')} ${f.names.join(',')}`);
     }
   }
-  assert.match(renderHelp(['stop'], specs), /-t, --time int +Seconds to wait before killing \(default 10\)\n/);
+  assert.match(renderHelp(['restart'], specs), /-t, --time int +Seconds to wait before killing \(default 10\)\n/);
   const run = renderHelp(['run'], specs);
   assert.match(run, /--restart string +.* \(default "no"\)\n/);
   assert.match(run, /--tls-verify +.* \(default true\)\n/);

@@ -1,0 +1,71 @@
+/**
+ * `run` flags that change the container's confinement and process:
+ * --cap-add/--cap-drop, --privileged, --security-opt, --ulimit, --shm-size,
+ * --group-add, --stop-signal, --stop-timeout (as the non-root user).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { suite, skip } from './harness.ts';
+import { layered } from '../fixtures/images.ts';
+
+const s = suite({ 'test/layered': layered }, { pull: ['test/layered'] });
+const img = () => s.ref('test/layered');
+const t = (...args: string[]) => s.env.tspod(args);
+const status = (field: string) => `grep -E "^${field}:" /proc/self/status | tr -s "\\t " " "`;
+
+test('--cap-drop ALL --cap-add, --cap-add with or without CAP_, --privileged', { skip }, async () => {
+  const one = await t('run', '--rm', '--cap-drop', 'ALL', '--cap-add', 'chown', img(), 'sh', '-c', status('CapEff'));
+  assert.equal(one.stdout, 'CapEff: 0000000000000001\n', one.stderr);
+  const net = await t('run', '--rm', '--cap-add', 'CAP_NET_ADMIN', '--cap-drop', 'mknod', img(), 'sh', '-c', status('CapEff'));
+  // docker's default (a80425fb) with NET_ADMIN (bit 12) and without MKNOD (bit 27).
+  assert.equal(net.stdout, 'CapEff: 00000000a00435fb\n', net.stderr);
+  const last = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  const all = (2n ** BigInt(last + 1) - 1n).toString(16).padStart(16, '0');
+  const priv = await t('run', '--rm', '--privileged', img(), 'sh', '-c', `${status('CapEff')}; ${status('Seccomp')}; cat /proc/kcore >/dev/null 2>&1; grep -c " /proc/keys " /proc/mounts`);
+  assert.equal(priv.stdout, `CapEff: ${all}\nSeccomp: 0\n0\n`, priv.stderr);
+  assert.equal((await t('create', '--name', 'capped', '--cap-add', 'sys_admin', '--privileged', img(), 'true')).status, 0);
+  const ins = JSON.parse((await t('inspect', 'capped')).stdout);
+  assert.deepEqual([ins[0].HostConfig.CapAdd, ins[0].HostConfig.Privileged], [['CAP_SYS_ADMIN'], true]);
+  await t('rm', 'capped');
+});
+
+test('--security-opt no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json; label/apparmor accepted', { skip }, async () => {
+  const nnp = await t('run', '--rm', '--security-opt', 'no-new-privileges', '--security-opt', 'label=disable', img(), 'sh', '-c', status('NoNewPrivs'));
+  assert.equal(nnp.stdout, 'NoNewPrivs: 1\n', nnp.stderr);
+  const unconf = await t('run', '--rm', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', img(), 'sh', '-c', status('Seccomp'));
+  assert.equal(unconf.stdout, 'Seccomp: 0\n', unconf.stderr);
+  const profile = path.join(s.env.scratch, 'no-mkdir.json');
+  const arches = process.arch === 'arm64' ? ['SCMP_ARCH_AARCH64'] : ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'];
+  fs.writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', architectures: arches, syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+  fs.chmodSync(profile, 0o644);
+  const own = await t('run', '--rm', '--security-opt', `seccomp=${profile}`, img(), 'sh', '-c', 'mkdir /tmp/x 2>&1; touch /tmp/y && echo touched');
+  assert.match(own.stdout, /Operation not permitted\ntouched\n$/, own.stderr);
+});
+
+test('--ulimit, --shm-size, --group-add', { skip }, async () => {
+  const r = await t('run', '--rm', '--ulimit', 'nofile=512:1024', '--ulimit', 'core=0', '--shm-size', '2m', '--group-add', '1234', img(), 'sh', '-c',
+    'grep -E "^Max (open files|core file size)" /proc/self/limits | tr -s " "; grep " /dev/shm " /proc/mounts | grep -o "size=[0-9]*k"; id -G');
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout.split('\n');
+  assert.equal(out[0], 'Max core file size 0 0 bytes ');
+  assert.equal(out[1], 'Max open files 512 1024 files ');
+  assert.equal(out[2], 'size=2048k');
+  assert.match(out[3], /\b1234\b/);
+});
+
+test('--stop-signal and --stop-timeout', { skip }, async () => {
+  assert.equal((await t('run', '-d', '--name', 'sig', '--stop-signal', 'USR1', img(), 'sh', '-c', 'trap "exit 7" USR1; while :; do sleep 0.1; done')).status, 0);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await t('stop', 'sig')).status, 0);
+  assert.equal((await t('inspect', '--format', '{{.State.ExitCode}} {{.Config.StopSignal}}', 'sig')).stdout, '7 SIGUSR1\n');
+  assert.equal((await t('run', '-d', '--name', 'slow', '--stop-timeout', '1', img(), 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done')).status, 0);
+  await new Promise((r) => setTimeout(r, 500));
+  const began = Date.now();
+  assert.equal((await t('stop', 'slow')).status, 0);
+  const took = Date.now() - began;
+  assert.ok(took < 5000, `stop took ${took} ms: --stop-timeout 1 not used`);
+  assert.equal((await t('inspect', '--format', '{{.State.ExitCode}} {{.Config.StopTimeout}}', 'slow')).stdout, '137 1\n');
+  await t('rm', '-f', 'sig', 'slow');
+});
