@@ -355,3 +355,13 @@ test('COPY never reads a host file through a symlink in the context; a link itse
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(await runIn('links:1', ['sh', '-c', 'readlink /d/link.txt; cat /d/link.txt']), 'real.txt\nreal\n');
 });
+
+test('RUN on the default network (the user-mode stack) and on the host network', { skip }, async () => {
+  const dir = context('net', { Dockerfile: `FROM ${s.ref('test/layered')}\nRUN ls /sys/class/net | sort | tr '\\n' ' ' > /default-net\nRUN --network=host test -e /sys/class/net/lo && echo host-ok > /host-net\n` });
+  const r = await s.env.tspod(['build', '-t', 'net:1', '--progress', 'plain', dir], { timeoutMs: 240_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = await runIn('net:1', ['cat', '/default-net', '/host-net']);
+  const names = out.split('host-ok')[0].trim().split(' ');
+  assert.ok(names.includes('lo') && names.length >= 2, `an interface besides lo: ${out}`);
+  assert.match(out, /host-ok/);
+});
