@@ -58,8 +58,10 @@ test('image rm of several; image prune removes dangling images, -a unused ones, 
 });
 
 test('system df, -v and --format; system prune -a --volumes', { skip }, async () => {
-  assert.equal((await s.env.tspod(['pull', s.ref('test/layered')])).status, 0);
-  assert.equal((await s.env.tspod(['pull', s.ref('test/multi:2')])).status, 0);
+  for (const ref of ['test/layered', 'test/multi:2']) {
+    const p = await s.env.tspod(['pull', s.ref(ref)]);
+    assert.equal(p.status, 0, p.stderr);
+  }
   const c = await s.env.tspod(['create', '--name', 'keeper', '-v', 'vol1:/data', '--network', 'none', s.ref('test/layered')]);
   assert.equal(c.status, 0, c.stderr);
   const df = await s.env.tspod(['system', 'df']);
