@@ -365,3 +365,16 @@ test('RUN on the default network (the user-mode stack) and on the host network',
   assert.ok(names.includes('lo') && names.length >= 2, `an interface besides lo: ${out}`);
   assert.match(out, /host-ok/);
 });
+
+test('--pull-never refuses a base not stored; --pull pulls it again; -o type=tar writes the filesystem', { skip }, async () => {
+  const dir = context('pull', { Dockerfile: `FROM ${s.ref('test/layered')}\nRUN echo made > /made\n` });
+  const never = await build(['--pull-never', '-'], { input: `FROM ${s.ref('test/not-there')}\n` });
+  assert.equal(never.status, 125);
+  const always = await build(['--pull', '--progress', 'plain', dir]);
+  assert.equal(always.status, 0, always.stderr);
+  const tarFile = path.join(dir, 'out.tar');
+  const t = await build(['-o', `type=tar,dest=${tarFile}`, dir]);
+  assert.equal(t.status, 0, t.stderr);
+  const list = spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout.split('\n');
+  assert.ok(list.some((l) => l.replace(/^\.?\//, '') === 'made'), list.slice(0, 20).join(','));
+});

@@ -60,7 +60,9 @@ export class BuildCommand extends TspodCommand {
   buildArgs = Option.Array('--build-arg', [], { description: 'Set a build-time variable' });
   target = Option.String('--target', { description: 'Build this stage (and what it needs) only' });
   noCache = Option.Boolean('--no-cache', false, { description: 'Do not use the cache' });
-  pull = Option.String('--pull', { tolerateBoolean: true, description: 'Pull base images: always, missing (default), never' });
+  pull = Option.Boolean('--pull', false, { description: 'Always pull base images (default: only when missing)' });
+  pullAlways = Option.Boolean('--pull-always', false, { description: 'Always pull base images (podman)' });
+  pullNever = Option.Boolean('--pull-never', false, { description: 'Never pull base images: use stored ones only (podman)' });
   labels = Option.Array('--label', [], { description: 'Set metadata on the image' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the image id' });
   iidfile = Option.String('--iidfile', { description: 'Write the image id to the file' });
@@ -74,8 +76,8 @@ export class BuildCommand extends TspodCommand {
   contextDir = Option.String();
 
   async run(): Promise<number> {
-    const pull = this.pull === undefined || this.pull === false ? 'missing' : this.pull === true ? 'always' : this.pull;
-    if (!['always', 'missing', 'never', 'true', 'false'].includes(pull)) throw new UsageError(`invalid --pull=${pull}: want always, missing or never`);
+    if (this.pullNever && (this.pull || this.pullAlways)) throw new UsageError('--pull-never cannot be combined with --pull or --pull-always');
+    const pull = this.pullNever ? 'never' : this.pull || this.pullAlways ? 'always' : 'missing';
     if (!['auto', 'plain', 'tty'].includes(this.progress)) throw new UsageError(`invalid --progress=${this.progress}: want auto, plain or tty`);
     if (!['default', 'host', 'none', 'bridge'].includes(this.network)) throw new UsageError(`invalid --network=${this.network}: want default, host or none`);
     const { stdin, stdout, stderr } = this.io();
@@ -84,7 +86,7 @@ export class BuildCommand extends TspodCommand {
     const result = await buildImage({
       store: this.openStore(), contextArg: this.contextDir, file: this.file, stdin, stdout,
       tags: this.tags, buildArgs: pairs(this.buildArgs, '--build-arg', true), target: this.target, noCache: this.noCache,
-      pull: pull === 'true' ? 'always' : pull === 'false' ? 'missing' : pull as 'always' | 'missing' | 'never',
+      pull,
       labels: pairs(this.labels, '--label', false), network: this.network === 'bridge' ? 'default' : this.network, platform: this.platform,
       secrets: secrets(this.secret), output: outputSpec(this.output), out, cacheFrom: this.cacheFrom, cacheTo: this.cacheTo,
     });

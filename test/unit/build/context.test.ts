@@ -54,3 +54,23 @@ test('registry cache references default to the buildcache tag; cache keys chain'
   assert.notEqual(cacheKey('a', { cmd: 'RUN' }), cacheKey('b', { cmd: 'RUN' }));
   assert.equal(cacheKey('a', { cmd: 'RUN' }), cacheKey('a', { cmd: 'RUN' }));
 });
+
+test('context `-`: a tar on stdin is the context (its Dockerfile inside); anything else is the Dockerfile', async () => {
+  const { c } = await import('tar');
+  const src = tree({ Dockerfile: 'FROM y\n', 'f.txt': 'f' });
+  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-t-'));
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of c({ cwd: src, gzip: true }, ['Dockerfile', 'f.txt']) as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
+    const fromTar = await openContext({ contextArg: '-', stdin: Readable.from([Buffer.concat(chunks)]), tempDir: tmp });
+    assert.equal(fromTar.dockerfile, 'FROM y\n');
+    assert.deepEqual(fromTar.context.match('f.txt').map((f) => f.rel), ['f.txt']);
+    fs.rmSync(fromTar.temp!, { recursive: true, force: true });
+    const bare = await openContext({ contextArg: '-', stdin: Readable.from([Buffer.from('FROM z\n')]), tempDir: tmp });
+    assert.equal(bare.dockerfile, 'FROM z\n');
+    assert.deepEqual(bare.context.match('*'), []);
+    fs.rmSync(bare.temp!, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(src, { recursive: true, force: true });
+  }
+});
