@@ -78,7 +78,7 @@ export async function execInContainer(c: Container, opts: ExecOptions, io: Attac
   const term = opts.tty && envValue(c.rec.config.env, 'TERM') === undefined ? ['TERM=xterm'] : [];
   const env = mergeEnv(c.rec.config.env, term, opts.env.flatMap((e) => expandEnvArg(e, process.env)));
   const spec = writeExecSpec(c, opts, env);
-  const argv = execArgv(pid, spec.file);
+  const argv = execArgv(pid, spec.file, { detach: opts.detach });
   if (opts.detach) {
     // The spec stays until the container is removed (its run dir): the helper reads it after we return.
     const child = start(argv, { stdio: 'ignore', detached: true });

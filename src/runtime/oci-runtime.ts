@@ -23,7 +23,10 @@ export function startInit(specFile: string, stdio: Array<number | 'ignore' | 'pi
   return { child, channel };
 }
 
-/** argv that runs the process of `specFile` inside the container whose pid 1 is `pid`. */
-export function execArgv(pid: number, specFile: string): string[] {
-  return [nativeHelper(), 'exec', String(pid), specFile];
+/**
+ * argv that runs the process of `specFile` inside the container whose pid 1
+ * is `pid`; `detach`: it outlives the caller (otherwise it dies with it).
+ */
+export function execArgv(pid: number, specFile: string, opts: { detach?: boolean } = {}): string[] {
+  return [nativeHelper(), 'exec', ...(opts.detach ? ['--detach'] : []), String(pid), specFile];
 }

@@ -108,6 +108,9 @@ function standardMounts(rec: ContainerRecord, layout: ContainerLayout, ownNetwor
       : { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] },
     ...(['hostname', 'hosts', 'resolv.conf'] as const).map((f) => ({ destination: `/etc/${f}`, type: 'bind', source: layout.etc(f), options: ['bind'] })),
     ...rec.hostConfig.mounts.map(userMount),
+    ...(rec.hostConfig.devices ?? []).map((d) => ({
+      destination: d.destination, type: 'bind', source: d.source, options: ['bind', 'nosuid', d.permissions.includes('w') ? 'rw' : 'ro'],
+    })),
   ];
 }
 
@@ -145,7 +148,8 @@ export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opt
   const annotations: Record<string, string> = {
     'io.tspod.rootfs': JSON.stringify({ lowers: lowers.length ? lowers : [layout.emptyLower], cwd: opts.storeRoot, upper: layout.upper, work: layout.work, backends: opts.backends }),
   };
-  if (rec.config.user && !NUMERIC_USER.test(rec.config.user)) annotations['io.tspod.user'] = rec.config.user;
+  // Numeric ids too: docker resolves `-u 1000` against passwd (its gid, groups, HOME); process.user stays for other runtimes.
+  if (rec.config.user) annotations['io.tspod.user'] = rec.config.user;
   if (waitsForNetwork(rec.hostConfig)) annotations['io.tspod.wait-network'] = 'true';
   const copyUp = copyUpDestinations(rec);
   const confinement = rec.hostConfig.confinement ?? {};
@@ -186,7 +190,7 @@ export function execSpec(container: OciSpec, p: ExecProcess): OciSpec {
   delete annotations['io.tspod.user'];
   delete annotations['io.tspod.wait-network'];
   delete annotations['io.tspod.copy-up'];
-  if (p.user && !NUMERIC_USER.test(p.user)) annotations['io.tspod.user'] = p.user;
+  if (p.user) annotations['io.tspod.user'] = p.user;
   return {
     ...container,
     process: { ...container.process, args: p.args, env: p.env, cwd: p.cwd, terminal: p.terminal, user: ociUser(p.user) },

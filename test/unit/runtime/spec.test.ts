@@ -42,7 +42,7 @@ test('users: numeric ids in process.user, names resolved inside (annotation); ex
   const spec = containerSpec(rec({}, 'redis'), layout, { userNsPid: 1, storeRoot: '/s', backends: ['overlay'] });
   assert.equal(spec.annotations['io.tspod.user'], 'redis');
   const ex = execSpec(spec, { args: ['id'], env: ['A=1'], cwd: '/', user: '33', terminal: true });
-  assert.equal(ex.annotations['io.tspod.user'], undefined);
+  assert.equal(ex.annotations['io.tspod.user'], '33', 'numeric users are resolved inside too (gid, groups, HOME)');
   assert.deepEqual(ex.process.user, { uid: 33, gid: 0 });
   assert.deepEqual(ex.process.capabilities, spec.process.capabilities);
   assert.deepEqual(ex.linux.seccomp, spec.linux.seccomp);
