@@ -88,6 +88,8 @@ export interface ContainerRecord {
     links?: string[];
     mounts: Mount[];
     confinement?: RunConfinement;
+    /** --device HOST[:CTR[:rwm]]: host device files bound in (no m: mknod is never possible rootless). */
+    devices?: Array<{ source: string; destination: string; permissions: string }>;
     /** no, always, unless-stopped, on-failure[:N]. */
     restartPolicy: string;
   };

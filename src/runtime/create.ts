@@ -17,7 +17,7 @@ import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../network/hosts.ts';
 import { joinNetworks, plugIfRunning } from '../network/membership.ts';
 import { collectLabels } from './labels.ts';
-import { parseConfinement, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
+import { parseConfinement, parseDevice, parseExpose, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
 import type { MountRequest } from '../volume/mounts.ts';
 import type { RunConfinement } from '../model/container.ts';
 
@@ -27,6 +27,8 @@ export interface ParsedFlags {
   confinement: RunConfinement;
   stopSignal?: string;
   stopTimeout?: number;
+  devices: Array<{ source: string; destination: string; permissions: string }>;
+  exposed: string[];
 }
 
 export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
@@ -36,6 +38,8 @@ export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
     confinement: parseConfinement(opts.confinement ?? {}),
     stopSignal: opts.stopSignal === undefined ? undefined : parseSignal('--stop-signal', opts.stopSignal),
     stopTimeout: opts.stopTimeout === undefined ? undefined : parseInteger('--stop-timeout', opts.stopTimeout, -1),
+    devices: (opts.devices ?? []).map(parseDevice),
+    exposed: (opts.expose ?? []).flatMap(parseExpose),
   };
 }
 
@@ -70,6 +74,10 @@ export interface CreateOptions extends NetworkFlags {
   confinement?: ConfinementFlags;
   stopSignal?: string;
   stopTimeout?: string;
+  /** --device HOST[:CTR[:rwm]]. */
+  devices?: string[];
+  /** --expose PORT[-PORT][/PROTO]: added to the image's exposed ports (for -P). */
+  expose?: string[];
   /** -l KEY=VALUE and --label-file: added to (over) the image's labels. */
   labels?: string[];
   labelFiles?: string[];
@@ -101,7 +109,8 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
   let env = mergeEnv(cfg.Env ?? [], fileEnv, cliEnv);
   if (envValue(env, 'PATH') === undefined) env = [`PATH=${DEFAULT_PATH}`, ...env];
   env = mergeEnv([`HOSTNAME=${hostname}`], env, opts.tty ? [`TERM=${envValue(env, 'TERM') ?? 'xterm'}`] : []);
-  const net = await planNetwork(store.root, opts, cfg.ExposedPorts, (ref) => {
+  const exposed = { ...(cfg.ExposedPorts ?? {}), ...Object.fromEntries(flags.exposed.map((p) => [p, {}])) };
+  const net = await planNetwork(store.root, opts, exposed, (ref) => {
     return store.layout(findContainer(store.containers(), ref).id);
   }, warn);
   const mounts = resolveMounts(store, flags.mounts, opts.volumesFrom ?? [], Object.keys(cfg.Volumes ?? {}),
@@ -130,6 +139,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: net.extraHosts.map((e) => `${e.name}:${e.ip}`), outbound: net.outbound,
       mounts, restartPolicy: formatRestartPolicy(restart),
       ...(Object.keys(flags.confinement).length ? { confinement: flags.confinement } : {}),
+      ...(flags.devices.length ? { devices: flags.devices } : {}),
     },
   };
   if (!rec.config.workingDir.startsWith('/')) throw new UsageError(`working directory \`${rec.config.workingDir}\` is not absolute`);

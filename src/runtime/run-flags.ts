@@ -129,3 +129,30 @@ export function ociRlimits(ulimits: Ulimit[]): Array<{ type: string; soft: numbe
   const max = Number.MAX_SAFE_INTEGER;
   return ulimits.map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, soft: u.soft < 0 ? max : u.soft, hard: u.hard < 0 ? max : u.hard }));
 }
+
+/** `--device HOST[:CTR][:rwm]`: the host path must exist and be a device. */
+export function parseDevice(spec: string): { source: string; destination: string; permissions: string } {
+  const parts = spec.split(':');
+  if (parts.length > 3) bad('--device', spec, 'expected HOST[:CONTAINER[:PERMISSIONS]]');
+  const [source] = parts;
+  let destination = source;
+  let permissions = 'rwm';
+  if (parts.length === 2 && /^[rwm]+$/.test(parts[1])) permissions = parts[1];
+  else if (parts.length >= 2) [, destination, permissions = 'rwm'] = parts;
+  if (!source.startsWith('/') || !destination.startsWith('/')) bad('--device', spec, 'paths must be absolute');
+  if (!/^[rwm]+$/.test(permissions)) bad('--device', spec, `permissions \`${permissions}\` are not of r, w, m`);
+  let st: fs.Stats;
+  try { st = fs.statSync(source); } catch (err) { bad('--device', spec, `${(err as NodeJS.ErrnoException).code}`); }
+  if (!st.isCharacterDevice() && !st.isBlockDevice()) bad('--device', spec, `\`${source}\` is not a device`);
+  return { source, destination, permissions };
+}
+
+/** `--expose PORT[-PORT][/PROTO]` as image ExposedPorts keys. */
+export function parseExpose(spec: string): string[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/.exec(spec);
+  if (!m) bad('--expose', spec, 'expected PORT[-PORT][/tcp|udp]');
+  const from = Number(m[1]);
+  const to = m[2] ? Number(m[2]) : from;
+  if (from < 1 || to > 65535 || to < from) bad('--expose', spec, 'ports are 1-65535, a range low-high');
+  return Array.from({ length: to - from + 1 }, (_, i) => `${from + i}/${m[3] ?? 'tcp'}`);
+}

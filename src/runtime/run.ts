@@ -1,5 +1,7 @@
 /** `run` and `create` as domain calls: find or pull the image, create, start (attached or not). */
+import fs from 'node:fs';
 import { findImage } from '../storage/images.ts';
+import { TspodError, UsageError } from '../errors.ts';
 import type { ImageRecord } from '../model/image.ts';
 import { createContainer, parseCreateFlags, type CreateOptions } from './create.ts';
 import { startContainer, spawnMonitor } from './lifecycle.ts';
@@ -18,22 +20,44 @@ export interface CreateRequest {
   stderr: NodeJS.WritableStream;
   progress: Progress;
   tlsVerify: boolean;
+  /** --pull: always, missing (default), never. */
+  pull?: string;
+  /** --platform os/arch[/variant] of a pull. */
+  platform?: string;
+  /** --cidfile: the new container's id is written there (it must not exist). */
+  cidfile?: string;
 }
 
 async function imageFor(req: CreateRequest): Promise<ImageRecord> {
   const found = findImage(req.store.images(), req.image);
-  if (found) return found;
-  req.stderr.write(`Unable to find image '${req.image}' locally\n`);
+  if (found && req.pull !== 'always') return found;
+  if (!found && req.pull === 'never') throw new TspodError('ERR_TSPOD_NO_SUCH_IMAGE', `no such image: ${req.image} (--pull never)`);
+  if (!found) req.stderr.write(`Unable to find image '${req.image}' locally\n`);
   // The registry client loads only when a pull is needed.
   const { pullImage } = await import('../image/pull.ts');
-  return (await pullImage({ store: req.store, reference: req.image, progress: req.progress, tlsVerify: req.tlsVerify })).image;
+  const { parsePlatform } = await import('../registry/manifest.ts');
+  const platform = req.platform ? parsePlatform(req.platform) : undefined;
+  return (await pullImage({ store: req.store, reference: req.image, progress: req.progress, tlsVerify: req.tlsVerify, platform })).image;
+}
+
+/** --pull and --cidfile checked before anything is pulled or created. */
+function checkRequest(req: CreateRequest): void {
+  if (req.pull !== undefined && !['always', 'missing', 'never'].includes(req.pull)) {
+    throw new UsageError(`invalid argument "${req.pull}" for "--pull" flag: not one of always, missing, never`);
+  }
+  if (req.cidfile && fs.existsSync(req.cidfile)) {
+    throw new UsageError(`container ID file found, make sure the other container isn't running or delete ${req.cidfile}`);
+  }
 }
 
 export async function createFromImage(req: CreateRequest): Promise<ContainerRecord> {
   // Before any pull: a bad value, or a limit this host cannot enforce, is refused at once.
+  checkRequest(req);
   parseCreateFlags(req.create);
   if (req.create.limits) refuseLimits(req.create.limits);
-  return createContainer(req.store, await imageFor(req), req.image, req.create, (msg) => req.stderr.write(`WARNING: ${msg}\n`));
+  const rec = await createContainer(req.store, await imageFor(req), req.image, req.create, (msg) => req.stderr.write(`WARNING: ${msg}\n`));
+  if (req.cidfile) fs.writeFileSync(req.cidfile, rec.id, { flag: 'wx' });
+  return rec;
 }
 
 export interface RunRequest extends CreateRequest {

@@ -69,3 +69,27 @@ test('--stop-signal and --stop-timeout', { skip }, async () => {
   assert.equal((await t('inspect', '--format', '{{.State.ExitCode}} {{.Config.StopTimeout}}', 'slow')).stdout, '137 1\n');
   await t('rm', '-f', 'sig', 'slow');
 });
+
+test('--device, --expose with -P, --pull never|always, --cidfile', { skip }, async () => {
+  const dev = await t('run', '--rm', '--device', '/dev/null:/dev/mynull:rw', img(), 'sh', '-c', 'echo x > /dev/mynull && stat -c %t,%T /dev/mynull');
+  assert.equal(dev.stdout, '1,3\n', dev.stderr);
+  const exp = await t('create', '--name', 'exp', '--expose', '7070', '-P', img(), 'true');
+  assert.equal(exp.status, 0, exp.stderr);
+  const ports = JSON.parse((await t('inspect', 'exp')).stdout)[0].HostConfig.PortBindings;
+  assert.ok(ports['7070/tcp'], JSON.stringify(ports));
+  await t('rm', 'exp');
+  const never = await t('run', '--rm', '--pull', 'never', `${s.ref('test/absent')}:1`, 'true');
+  assert.equal(never.status, 125);
+  assert.doesNotMatch(never.stderr, /Unable to find image/);
+  const always = await t('run', '--rm', '--pull', 'always', img(), 'true');
+  assert.equal(always.status, 0, always.stderr);
+  const badPull = await t('run', '--rm', '--pull', 'sometimes', img(), 'true');
+  assert.equal(badPull.status, 125);
+  const cid = path.join(s.env.scratch, 'cid');
+  assert.equal((await t('create', '--cidfile', cid, img(), 'true')).status, 0);
+  const id = fs.readFileSync(cid, 'utf8');
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const again = await t('create', '--cidfile', cid, img(), 'true');
+  assert.equal(again.status, 125, 'an existing cidfile is refused');
+  await t('rm', id);
+});

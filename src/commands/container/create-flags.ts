@@ -28,6 +28,13 @@ export abstract class CreateFlags extends TspodCommand {
   groupAdd = Option.Array('--group-add', [], { description: 'Supplementary group id of the process' });
   stopSignal = Option.String('--stop-signal', { description: 'Signal that stops the container (SIGTERM by default)' });
   stopTimeout = Option.String('--stop-timeout', { description: 'Seconds `stop` waits before SIGKILL' });
+  device = Option.Array('--device', [], { description: 'Bind a host device HOST[:CONTAINER[:rwm]] (one the user can open)' });
+  expose = Option.Array('--expose', [], { description: 'Expose a port or range (for -P): PORT[-PORT][/tcp|udp]' });
+  pull = Option.String('--pull', { description: 'Pull the image: always, missing (default), never' });
+  platform = Option.String('--platform', { description: 'Pull for os/arch[/variant]' });
+  cidfile = Option.String('--cidfile', { description: 'Write the container id to this file (it must not exist)' });
+  attachStreams = Option.Array('-a,--attach', [], { description: 'Attach to STDIN, STDOUT or STDERR (all by default)' });
+  sigProxy = Option.Boolean('--sig-proxy', true, { description: 'Pass the signals tspod gets to the container (attached)' });
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep stdin open' });
   tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-terminal' });
   readOnly = Option.Boolean('--read-only', false, { description: 'Mount the root filesystem read-only' });
@@ -58,7 +65,7 @@ export abstract class CreateFlags extends TspodCommand {
       publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
       networkAliases: this.networkAlias, ip: this.ip, links: this.link, labels: this.label, labelFiles: this.labelFile,
       limits: { memory: this.memory, cpus: this.cpus, pidsLimit: this.pidsLimit === undefined ? undefined : parseInteger('--pids-limit', this.pidsLimit, -1) },
-      mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
+      devices: this.device, expose: this.expose, mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
       confinement: {
         capAdd: this.capAdd, capDrop: this.capDrop, privileged: this.privileged, securityOpt: this.securityOpt, ulimits: this.ulimit,
         shmSize: this.shmSize, groupAdd: this.groupAdd,
@@ -67,6 +74,7 @@ export abstract class CreateFlags extends TspodCommand {
     return {
       store: this.openStore(), image: this.image, create, stderr: this.context.stderr,
       progress: progressFor(this.context.stderr as NodeJS.WriteStream), tlsVerify: this.tlsVerify,
+      pull: this.pull, platform: this.platform, cidfile: this.cidfile,
     };
   }
 
