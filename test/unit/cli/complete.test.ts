@@ -28,7 +28,7 @@ test('verbs, sub-verbs and help topics', () => {
 
 test('flags per verb, with descriptions', () => {
   const run = complete('run', '--de');
-  assert.deepEqual(run.values, ['--detach', '--detach-keys']);
+  assert.deepEqual(run.values, ['--device', '--detach', '--detach-keys']);
   assert.match(completeWords(['run', '--rm'], specs, names), /^--rm\tRemove the container when it exits$/m);
   assert.ok(complete('ps', '-').values.includes('-a'));
   assert.ok(!complete('ps', '--').values.includes('--detach'));
