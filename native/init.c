@@ -5,8 +5,9 @@
  *
  * This process joins the user namespace named by the spec (its maps are in
  * place: newuidmap wrote them for the holder), joins or creates the other
- * namespaces, and forks pid 1 of the new pid namespace, then waits for it and
- * exits with its status (128+signal if it was killed). pid 1 reports its host
+ * namespaces, and forks pid 1 of the new pid namespace, then relays its stdio
+ * (real pipes, stdio.c) until it exits, and exits with its status (128+signal
+ * if it was killed). pid 1 reports its host
  * pid, mounts the root filesystem and the spec's mounts (rootfs.c), exchanges
  * the terminal and network messages, pivots into the root and runs the
  * process (process.c). Both die with their parent: a container never outlives
@@ -18,6 +19,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "spec.h"
+#include "stdio_relay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,16 +144,6 @@ container_main (const spec *s, channel *ch, rt_error *err)
   return process_exec (s, &opts, err);
 }
 
-static int
-wait_status (pid_t pid)
-{
-  int status;
-  while (waitpid (pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return 125;
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
-
 int
 init_main (int argc, char **argv)
 {
@@ -159,6 +151,7 @@ init_main (int argc, char **argv)
   channel ch;
   spec s;
   pid_t parent, pid;
+  stdio_relay relay;
 
   channel_open (&ch); /* first: nothing else may land on fd 3 */
   parent = getppid ();
@@ -173,7 +166,7 @@ init_main (int argc, char **argv)
       rt_fail (&err, "usage: tspod-rt init SPEC.json");
       goto failed;
     }
-  if (spec_read (argv[1], &s, &err) < 0 || enter_namespaces (&s, &err) < 0)
+  if (spec_read (argv[1], &s, &err) < 0 || enter_namespaces (&s, &err) < 0 || stdio_prepare (&relay, &err) < 0)
     goto failed;
   pid = fork ();
   if (pid < 0)
@@ -183,14 +176,15 @@ init_main (int argc, char **argv)
     }
   if (pid == 0)
     {
-      container_main (&s, &ch, &err);
+      if (stdio_child (&relay, &err) == 0)
+        container_main (&s, &ch, &err);
       channel_send_error (&ch, &err);
       _exit (rt_status (&err));
     }
   /* The channel is pid 1's: its end closing (on exec) tells the monitor the command runs. */
   if (ch.fd >= 0)
     close (ch.fd);
-  return wait_status (pid);
+  return stdio_relay_until_exit (&relay, pid);
 
 failed:
   channel_send_error (&ch, &err);

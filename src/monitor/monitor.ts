@@ -40,7 +40,7 @@ interface NetworkRun {
 import { ensureHolder } from '../network/holder.ts';
 import { shouldRestart, nextDelay, parseRestartPolicy } from './restart.ts';
 import { onLines } from './lines.ts';
-import { unlockPty, setWinsize, pipe2 } from '../sys/libc.ts';
+import { unlockPty, setWinsize } from '../sys/libc.ts';
 import type { ContainerRecord } from '../model/container.ts';
 import type { InitMessage } from '../runtime/channel.ts';
 import { logger } from '../log.ts';
@@ -61,38 +61,6 @@ interface RunResult {
   error?: { code: string; message: string; exit: number };
   /** Why a container that ran was ended by tspod (its network stack died). */
   note?: string;
-}
-
-/** The container's stdio: real pipes (it can open /dev/stdout), the monitor holding the far ends. */
-interface Stdio {
-  /** What the container gets as fds 0, 1, 2. */
-  child: Array<number | 'ignore'>;
-  stdin?: net.Socket;
-  stdout?: net.Socket;
-  stderr: net.Socket;
-  /** Closes the container's ends in the monitor, once the container holds them. */
-  closeChildEnds(): void;
-}
-
-function openStdio(tty: boolean, openStdin: boolean): Stdio {
-  const opened: number[] = [];
-  const pipe = () => { const p = pipe2(); opened.push(...p); return p; };
-  try {
-    const inPipe = openStdin && !tty ? pipe() : undefined;
-    const outPipe = tty ? undefined : pipe();
-    const errPipe = pipe();
-    const reader = (fd: number) => new net.Socket({ fd, readable: true, writable: false });
-    return {
-      child: [inPipe?.[0] ?? 'ignore', outPipe?.[1] ?? 'ignore', errPipe[1]],
-      stdin: inPipe && new net.Socket({ fd: inPipe[1], readable: false, writable: true }),
-      stdout: outPipe && reader(outPipe[0]),
-      stderr: reader(errPipe[0]),
-      closeChildEnds: () => { for (const fd of [inPipe?.[0], outPipe?.[1], errPipe[1]]) if (fd !== undefined) fs.closeSync(fd); },
-    };
-  } catch (err) {
-    for (const fd of opened) try { fs.closeSync(fd); } catch { /* not open */ }
-    throw err;
-  }
 }
 
 class Monitor {
@@ -194,14 +162,9 @@ class Monitor {
       userNsPid: holderPid, netNsPid: netPid, storeRoot: this.storeRoot, backends: rootfsBackends(),
     });
     writeJsonVolatile(this.layout.spec, spec);
-    const io = openStdio(config.tty, config.openStdin);
-    let entered;
-    try {
-      entered = startInit(this.layout.spec, io.child);
-    } finally {
-      io.closeChildEnds();
-    }
-    const { child, channel } = entered;
+    // Node's stdio pipes are socketpairs; the helper gives the container real pipes (/dev/stdout opens) and relays them.
+    const { child, channel } = startInit(this.layout.spec, [config.openStdin && !config.tty ? 'pipe' : 'ignore', config.tty ? 'ignore' : 'pipe', 'pipe']);
+    const io = { stdin: child.stdin ?? undefined, stdout: child.stdout ?? undefined, stderr: child.stderr! };
     let error: RunResult['error'];
     let master: tty.ReadStream | undefined;
     io.stdout?.on('data', (d: Buffer) => this.output('stdout', d));
