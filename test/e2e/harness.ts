@@ -42,7 +42,8 @@ export const skip = 'skip' in who ? who.skip : false;
 const solo = process.getuid!() === 0 ? userIdentity(SOLO_USER) : { skip: 'the single-id user needs root to switch to' };
 export const skipSolo = 'skip' in solo ? solo.skip : false;
 
-const BIN_DIR = '/tmp/tspod-e2e-bin';
+/** Where a copy of tspod the test user can read goes (one per concurrent suite run). */
+const BIN_DIR = process.env.TSPOD_E2E_BIN_DIR ?? '/tmp/tspod-e2e-bin';
 
 function readableBy(id: Identity, file: string): boolean {
   return process.getuid!() !== 0 || spawnSync('setpriv', ['--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups',
