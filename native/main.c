@@ -6,6 +6,7 @@
  *   tspod-rt init SPEC.json                             a container (init.c)
  *   tspod-rt exec [--detach] PID SPEC.json              a process in a container (exec.c)
  *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...   published TCP ports (forward.c)
+ *   tspod-rt reap -- CMD [ARG...]                       pid 1 of `run --init`, inside the container (reap.c)
  *
  * and, for tests: test-spec SPEC.json, test-user PASSWD GROUP USER (test.c).
  */
@@ -13,6 +14,7 @@
 #include "exec.h"
 #include "forward.h"
 #include "init.h"
+#include "reap.h"
 #include "test.h"
 
 #include <stdio.h>
@@ -37,8 +39,10 @@ main (int argc, char **argv)
         }
       return 0;
     }
+  if (strcmp (job, "reap") == 0)
+    return reap_main (argc - 1, argv + 1);
   if (strncmp (job, "test-", 5) == 0)
     return test_main (argc - 1, argv + 1);
-  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: init, exec, forward)\n", job);
+  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: init, exec, forward, reap)\n", job);
   return 125;
 }

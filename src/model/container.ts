@@ -88,6 +88,8 @@ export interface ContainerRecord {
     links?: string[];
     mounts: Mount[];
     confinement?: RunConfinement;
+    /** --init: the helper is the container's pid 1 (reaps, passes signals on). */
+    init?: boolean;
     /** --device HOST[:CTR[:rwm]]: host device files bound in (no m: mknod is never possible rootless). */
     devices?: Array<{ source: string; destination: string; permissions: string }>;
     /** no, always, unless-stopped, on-failure[:N]. */

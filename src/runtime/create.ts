@@ -74,6 +74,8 @@ export interface CreateOptions extends NetworkFlags {
   confinement?: ConfinementFlags;
   stopSignal?: string;
   stopTimeout?: string;
+  /** --init: a reaping pid 1. */
+  init?: boolean;
   /** --device HOST[:CTR[:rwm]]. */
   devices?: string[];
   /** --expose PORT[-PORT][/PROTO]: added to the image's exposed ports (for -P). */
@@ -140,6 +142,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       mounts, restartPolicy: formatRestartPolicy(restart),
       ...(Object.keys(flags.confinement).length ? { confinement: flags.confinement } : {}),
       ...(flags.devices.length ? { devices: flags.devices } : {}),
+      ...(opts.init ? { init: true } : {}),
     },
   };
   if (!rec.config.workingDir.startsWith('/')) throw new UsageError(`working directory \`${rec.config.workingDir}\` is not absolute`);

@@ -154,6 +154,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       Ulimits: conf.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) ?? null,
       ShmSize: conf.shmSize ?? 67108864,
       GroupAdd: conf.groupAdd?.map(String) ?? null,
+      Init: rec.hostConfig.init ?? false,
     },
     GraphDriver: {
       Name: 'overlay',

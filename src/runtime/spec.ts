@@ -8,6 +8,7 @@ import { layerLink, type ContainerLayout } from '../storage/layout.ts';
 import fs from 'node:fs';
 import type { ContainerRecord, Mount, RunConfinement } from '../model/container.ts';
 import { capabilitiesFor, ociRlimits } from './run-flags.ts';
+import { nativeHelper } from '../sys/native.ts';
 import { TspodError } from '../errors.ts';
 import { DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, defaultSeccomp, type SeccompProfile } from './confinement.ts';
 
@@ -62,6 +63,9 @@ export function rootfsBackends(env: NodeJS.ProcessEnv = process.env): string[] {
   return [want];
 }
 
+/** Where `--init` binds the helper in the container (podman: /run/podman-init). */
+export const INIT_PATH = '/run/tspod-init';
+
 const NUMERIC_USER = /^(\d+)(?::(\d+))?$/;
 
 /**
@@ -111,6 +115,8 @@ function standardMounts(rec: ContainerRecord, layout: ContainerLayout, ownNetwor
     ...(rec.hostConfig.devices ?? []).map((d) => ({
       destination: d.destination, type: 'bind', source: d.source, options: ['bind', 'nosuid', d.permissions.includes('w') ? 'rw' : 'ro'],
     })),
+    // --init: the helper itself (static) is pid 1, bound last so that no mount of the user hides it.
+    ...(rec.hostConfig.init ? [{ destination: INIT_PATH, type: 'bind', source: nativeHelper(), options: ['bind', 'ro', 'nosuid', 'nodev'] }] : []),
   ];
 }
 
@@ -161,7 +167,7 @@ export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opt
     process: {
       terminal: rec.config.tty,
       user,
-      args: [...rec.config.entrypoint, ...rec.config.cmd],
+      args: [...(rec.hostConfig.init ? [INIT_PATH, 'reap', '--'] : []), ...rec.config.entrypoint, ...rec.config.cmd],
       env: rec.config.env,
       cwd: rec.config.workingDir || '/',
       ...processConfinement(confinement),

@@ -93,3 +93,20 @@ test('--device, --expose with -P, --pull never|always, --cidfile', { skip }, asy
   assert.equal(again.status, 125, 'an existing cidfile is refused');
   await t('rm', id);
 });
+
+test('--init: a reaping pid 1 that passes signals on and keeps the exit status', { skip }, async () => {
+  const r = await t('run', '--rm', '--init', img(), 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline; echo; exit 3');
+  assert.equal(r.status, 3, r.stderr);
+  assert.equal(r.stdout, '/run/tspod-init reap -- sh -c tr "\\0" " " < /proc/1/cmdline; echo; exit 3 \n');
+  // A bare sleep as pid 1 ignores SIGTERM; under --init it gets it and stop is quick.
+  assert.equal((await t('run', '-d', '--name', 'ini', '--init', img(), 'sleep', '1000')).status, 0);
+  await new Promise((res) => setTimeout(res, 500));
+  const began = Date.now();
+  assert.equal((await t('stop', 'ini')).status, 0);
+  assert.ok(Date.now() - began < 5000, 'SIGTERM reached the command');
+  assert.equal((await t('inspect', '--format', '{{.State.ExitCode}} {{.HostConfig.Init}}', 'ini')).stdout, '143 true\n');
+  // Orphans are reaped: no zombie stays.
+  const z = await t('run', '--rm', '--init', '-u', '1000:1000', img(), 'sh', '-c', '(sleep 0.2 &) ; sleep 1; grep -l "^State:.*Z" /proc/[0-9]*/status | wc -l');
+  assert.equal(z.stdout, '0\n', z.stderr);
+  await t('rm', 'ini');
+});
