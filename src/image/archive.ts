@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { openImage, recordImage, storeLayer, sha256, type Image, type StoredLayer } from './image.ts';
 import { convertManifest } from './push.ts';
-import { familiarRepository, formatReference, looksLikeId, parseReference } from './reference.ts';
+import { familiarRepository, formatReference, looksLikeId, parseReference } from '../model/reference.ts';
 import { collectGarbage } from './remove.ts';
 import { requireImage, type ImageRecord } from '../storage/images.ts';
 import type { Store } from '../storage/store.ts';

@@ -15,7 +15,7 @@ import { classifyWhiteout, safeRelativePath } from '../layer/rules.ts';
 import { lookup, pauseContainer, type Container } from '../runtime/lifecycle.ts';
 import { openImage, recordImage, storeLayer, type StoredLayer } from './image.ts';
 import { applyChanges } from './changes.ts';
-import { formatReference, parseReference } from './reference.ts';
+import { formatReference, parseReference } from '../model/reference.ts';
 import { collectGarbage } from './remove.ts';
 import type { Store } from '../storage/store.ts';
 import type { ImageRecord } from '../storage/images.ts';

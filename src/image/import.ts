@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { recordImage, storeLayer } from './image.ts';
 import { applyChanges } from './changes.ts';
-import { formatReference, parseReference } from './reference.ts';
+import { formatReference, parseReference } from '../model/reference.ts';
 import { collectGarbage } from './remove.ts';
 import { hostPlatform } from '../registry/manifest.ts';
 import type { Store } from '../storage/store.ts';

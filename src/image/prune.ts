@@ -3,18 +3,17 @@
  * container uses), `system prune` (stopped containers, unused networks,
  * those images, and with --volumes unused volumes), `system df`.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { removeImage, collectGarbage } from './remove.ts';
 import { listContainers } from '../runtime/lifecycle.ts';
 import { removeContainer } from '../runtime/remove.ts';
 import { diskUsage } from '../runtime/inspect.ts';
 import { matchLabels, parseFilters } from '../runtime/filters.ts';
-import { pruneNetworks } from '../slirp/membership.ts';
-import { isActive } from '../monitor/state.ts';
+import { pruneNetworks } from '../network/membership.ts';
+import { isActive } from '../storage/state.ts';
 import type { ImageRecord } from '../storage/images.ts';
 import type { Store } from '../storage/store.ts';
-import { removeTrees } from '../userns/trampoline.ts';
+import { pruneVolumes, volumesInUse } from '../volume/volumes.ts';
+import { listVolumes, volumeDir } from '../volume/records.ts';
 import { TspodError } from '../errors.ts';
 
 export const PRUNE_FILTERS = ['until', 'label', 'label!'] as const;
@@ -80,20 +79,14 @@ export interface SystemPruneReport {
   images: PruneReport;
 }
 
-/** Volumes (by name) no container mounts. */
-function unusedVolumes(store: Store): string[] {
-  const used = new Set(store.containers().flatMap((c) => c.hostConfig.mounts.filter((m) => m.type === 'volume').map((m) => m.name ?? path.basename(path.dirname(m.source)))));
-  return fs.readdirSync(path.join(store.root, 'volumes')).filter((v) => !used.has(v));
-}
-
 export async function pruneSystem(store: Store, opts: { all: boolean; volumes: boolean; filters?: string[] }): Promise<SystemPruneReport> {
   const containers: string[] = [];
   for (const c of listContainers(store).filter((c) => !isActive(c.state))) {
     try { await removeContainer(store, c.rec.id, { force: false, volumes: false }); containers.push(c.rec.id); } catch { /* started meanwhile */ }
   }
   const networks = await pruneNetworks(store);
-  const volumes = opts.volumes ? unusedVolumes(store) : [];
-  await removeTrees(volumes.map((v) => path.join(store.root, 'volumes', v)));
+  // As podman's: every volume no container uses, named ones too.
+  const volumes = opts.volumes ? await pruneVolumes(store, () => true, { all: true }) : [];
   const images = await pruneImages(store, opts);
   return { containers, networks, volumes, images };
 }
@@ -124,9 +117,8 @@ export function diskUsageReport(store: Store): DiskUsage {
     id: c.rec.id, name: c.rec.name, image: c.rec.image, size: diskUsage(c.layout.upper), status: c.state.status, created: c.rec.created,
     command: [...c.rec.config.entrypoint, ...c.rec.config.cmd].join(' '),
   }));
-  const mounted = new Map<string, number>();
-  for (const c of containers) for (const m of c.rec.hostConfig.mounts) if (m.type === 'volume') mounted.set(m.name ?? '', (mounted.get(m.name ?? '') ?? 0) + 1);
-  const dfVolumes = fs.readdirSync(path.join(store.root, 'volumes')).map((name) => ({ name, links: mounted.get(name) ?? 0, size: diskUsage(path.join(store.root, 'volumes', name)) }));
+  const used = volumesInUse(store);
+  const dfVolumes = listVolumes(store.root).map((v) => ({ name: v.name, links: used.get(v.name)?.length ?? 0, size: diskUsage(volumeDir(store.root, v.name)) }));
   return {
     rows: [
       { type: 'Images', total: images.length, active: dfImages.filter((i) => i.containers > 0).length, size: imagesSize, reclaimable: allLayers.filter((l) => !activeLayers.has(l)).reduce((a, l) => a + layerSize(l), 0) },

@@ -10,7 +10,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { parseReference, repository, formatReference, type Reference } from './reference.ts';
+import { parseReference, repository, formatReference, type Reference } from '../model/reference.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { findCredentials, isInsecure, loadRegistriesConf, pullPlan, shortNameCandidates, type RegistriesConf } from '../registry/config.ts';
 import { hostPlatform, isIndex, selectManifest, MEDIA, type ImageIndex, type ImageManifest, type Platform } from '../registry/manifest.ts';

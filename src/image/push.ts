@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseReference, formatReference, repository, type Reference } from './reference.ts';
+import { parseReference, formatReference, repository, type Reference } from '../model/reference.ts';
 import { openImage, sha256 } from './image.ts';
 import { requireImage } from '../storage/images.ts';
 import { RegistryClient } from '../registry/client.ts';

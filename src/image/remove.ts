@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { requireImage, referencedLayers, type ImageRecord } from '../storage/images.ts';
-import { parseReference, formatReference, looksLikeId } from './reference.ts';
+import { parseReference, formatReference, looksLikeId } from '../model/reference.ts';
 import type { Store } from '../storage/store.ts';
 import { removeTrees } from '../userns/trampoline.ts';
 import { TspodError } from '../errors.ts';

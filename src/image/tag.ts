@@ -1,6 +1,6 @@
 /** `tag`: one more name for an image already in the store (the name moves if another image had it). */
 import { requireImage, upsertImage } from '../storage/images.ts';
-import { formatReference, parseReference } from './reference.ts';
+import { formatReference, parseReference } from '../model/reference.ts';
 import type { Store } from '../storage/store.ts';
 import { TspodError } from '../errors.ts';
 

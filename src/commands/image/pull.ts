@@ -2,7 +2,7 @@ import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { pullImage, pullAllTags } from '../../image/pull.ts';
 import { parsePlatform } from '../../registry/manifest.ts';
-import { formatReference } from '../../image/reference.ts';
+import { formatReference } from '../../model/reference.ts';
 import { progressFor } from '../../ui/progress.ts';
 
 export class PullCommand extends TspodCommand {
