@@ -166,6 +166,13 @@ export function normalize(words: string[], specs: VerbSpec[]): Parsed {
         if (name === '--help') return { kind: 'help', path };
         throw new FlagError(`unknown flag: ${name}`, path);
       }
+      // A policy given to a boolean (`build --pull=never`, podman's spelling) selects its variant flag (`--pull-never`).
+      const variant = f.arity === 0 && eq > 0 ? byName.get(`${name}-${arg.slice(eq + 1)}`) : undefined;
+      if (variant && variant.arity === 0) {
+        booleans.delete(f);
+        booleans.set(variant, true);
+        continue;
+      }
       if (f.arity === 0) {
         const value = eq > 0 ? parseBool(arg.slice(eq + 1), f, path) : true;
         booleans.delete(f);

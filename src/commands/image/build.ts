@@ -63,6 +63,7 @@ export class BuildCommand extends TspodCommand {
   pull = Option.Boolean('--pull', false, { description: 'Always pull base images (default: only when missing)' });
   pullAlways = Option.Boolean('--pull-always', false, { description: 'Always pull base images (podman)' });
   pullNever = Option.Boolean('--pull-never', false, { description: 'Never pull base images: use stored ones only (podman)' });
+  pullMissing = Option.Boolean('--pull-missing', false, { description: 'Pull base images only when missing (the default; also --pull=missing|always|never)' });
   labels = Option.Array('--label', [], { description: 'Set metadata on the image' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the image id' });
   iidfile = Option.String('--iidfile', { description: 'Write the image id to the file' });

@@ -140,3 +140,11 @@ test('global flags before the verb', () => {
   assert.throws(() => parseGlobals(['--nosuch', 'ps']), (e: FlagError) => e.message === 'unknown flag: --nosuch' && e.helpFor === 'tspod');
   assert.throws(() => parseGlobals(['--root']), (e: FlagError) => e.message === 'flag needs an argument: --root');
 });
+
+test('a policy value on a boolean selects its variant flag: build --pull=never', async () => {
+  const specs = specsOf(await commandsFor('build'));
+  for (const [word, flag] of [['--pull=never', '--pull-never'], ['--pull=always', '--pull-always'], ['--pull=missing', '--pull-missing'], ['--pull=true', '--pull']]) {
+    const p = normalize(['build', word, '.'], specs);
+    assert.ok(p.kind === 'command' && p.argv.includes(flag), `${word}: ${p.kind === 'command' ? p.argv.join(' ') : p.kind}`);
+  }
+});
