@@ -56,7 +56,7 @@ const internal = (e: Edge) => e.spec.startsWith('.');
  * Re-exports kept at an old path while the files that import it are another
  * engineer's work in progress; each says where its content moved.
  */
-const STUBS = new Set(['image/reference.ts', 'slirp/membership.ts', 'monitor/state.ts']);
+const STUBS = new Set(['image/reference.ts']);
 
 /**
  * Folder edges that still close a cycle, each with why it is there and what
