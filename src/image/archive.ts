@@ -25,7 +25,7 @@ import type { Store } from '../storage/store.ts';
 import { encodeHeader, padding, TAR_END } from '../layer/tar-writer.ts';
 import { hostPlatform, isIndex, selectManifest, type ImageIndex, type ImageManifest } from '../registry/manifest.ts';
 import { removeTrees } from '../userns/trampoline.ts';
-import { TspodError, fileError } from '../errors.ts';
+import { TspodError, UsageError, fileError } from '../errors.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('image');
@@ -167,11 +167,11 @@ async function saveOci(selected: Selected[], sink: TarSink): Promise<void> {
 }
 
 async function saveDir(store: Store, selected: Selected[], dir: string): Promise<void> {
-  if (selected.length !== 1) throw new TspodError('ERR_TSPOD_USAGE', 'the docker-dir format holds one image');
+  if (selected.length !== 1) throw new UsageError('the docker-dir format holds one image');
   const { image } = selected[0];
   try {
     fs.mkdirSync(dir, { recursive: true });
-    if (fs.readdirSync(dir).length) throw new TspodError('ERR_TSPOD_USAGE', `\`${dir}\` is not empty`);
+    if (fs.readdirSync(dir).length) throw new UsageError(`\`${dir}\` is not empty`);
     for (const layer of image.layers) await pipeline(layer.compressed(), fs.createWriteStream(path.join(dir, layer.descriptor.digest.slice(7))));
     fs.writeFileSync(path.join(dir, image.record.id.slice(7)), image.config);
     fs.writeFileSync(path.join(dir, 'manifest.json'), image.manifestBytes);

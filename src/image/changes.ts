@@ -3,12 +3,12 @@
  * only touch the config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME,
  * WORKDIR, STOPSIGNAL, ONBUILD), applied to an image config's `config`.
  */
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 
 export type ContainerConfig = Record<string, any>;
 
 function bad(change: string, why: string): TspodError {
-  return new TspodError('ERR_TSPOD_USAGE', `invalid --change \`${change}\`: ${why}`);
+  return new UsageError(`invalid --change \`${change}\`: ${why}`);
 }
 
 /** The JSON form `["a","b"]`, or the shell form wrapped in `/bin/sh -c`. */

@@ -8,7 +8,7 @@ import { collectGarbage } from './remove.ts';
 import { hostPlatform } from '../registry/manifest.ts';
 import type { Store } from '../storage/store.ts';
 import type { ImageRecord } from '../storage/images.ts';
-import { TspodError, fileError } from '../errors.ts';
+import { TspodError, UsageError, fileError } from '../errors.ts';
 
 export interface ImportOptions {
   store: Store;
@@ -29,7 +29,7 @@ export async function importImage(opts: ImportOptions): Promise<ImageRecord> {
   let input: Readable;
   if (opts.source === '-') input = opts.stdin;
   else {
-    if (/^https?:\/\//.test(opts.source)) throw new TspodError('ERR_TSPOD_USAGE', 'importing from a URL is not supported: download it first');
+    if (/^https?:\/\//.test(opts.source)) throw new UsageError('importing from a URL is not supported: download it first');
     try { fs.accessSync(opts.source, fs.constants.R_OK); } catch (err) { throw fileError('opening', opts.source, err); }
     input = fs.createReadStream(opts.source);
   }

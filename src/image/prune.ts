@@ -14,7 +14,7 @@ import type { ImageRecord } from '../storage/images.ts';
 import type { Store } from '../storage/store.ts';
 import { pruneVolumes, volumesInUse } from '../volume/volumes.ts';
 import { listVolumes, volumeDir } from '../volume/records.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 
 export const PRUNE_FILTERS = ['until', 'label', 'label!'] as const;
 
@@ -29,7 +29,7 @@ export function parseUntil(value: string, now = Date.now()): number {
   }
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new TspodError('ERR_TSPOD_USAGE', `invalid filter 'until=${value}': want a duration (24h) or a timestamp`);
+  if (Number.isNaN(t)) throw new UsageError(`invalid filter 'until=${value}': want a duration (24h) or a timestamp`);
   return t;
 }
 

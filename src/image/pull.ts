@@ -18,7 +18,7 @@ import { unpackInUserns } from '../layer/helper.ts';
 import { removeTrees } from '../userns/trampoline.ts';
 import { upsertImage, type ImageRecord } from '../storage/images.ts';
 import type { Store, Hold } from '../storage/store.ts';
-import { RegistryError, TspodError, fileError } from '../errors.ts';
+import { RegistryError, TspodError, UsageError, fileError } from '../errors.ts';
 import { quietProgress, type Progress } from '../ui/progress.ts';
 import { logger } from '../log.ts';
 
@@ -270,7 +270,7 @@ async function storeImage(client: RegistryClient, opts: PullOptions, ref: Refere
 /** `pull --all-tags`: every tag of the repository `opts.reference` names (which must carry no tag or digest). */
 export async function pullAllTags(opts: PullOptions): Promise<PullResult[]> {
   const ref = parseReference(opts.reference, { defaultTag: false });
-  if (ref.tag || ref.digest) throw new TspodError('ERR_TSPOD_USAGE', `tag can't be used with --all-tags/-a: \`${opts.reference}\``);
+  if (ref.tag || ref.digest) throw new UsageError(`tag can't be used with --all-tags/-a: \`${opts.reference}\``);
   const conf = loadRegistriesConf(opts.store.paths.configHome);
   const client = new RegistryClient({ host: ref.domain, insecure: opts.tlsVerify === false || isInsecure(conf, ref.domain), credentials: findCredentials(ref.domain, process.env, opts.authfile) });
   let tags: string[];

@@ -15,7 +15,7 @@ import { RegistryClient } from '../registry/client.ts';
 import { findCredentials, isInsecure, loadRegistriesConf } from '../registry/config.ts';
 import { MEDIA, type Descriptor, type ImageManifest } from '../registry/manifest.ts';
 import type { Store } from '../storage/store.ts';
-import { RegistryError, TspodError, fileError } from '../errors.ts';
+import { RegistryError, TspodError, UsageError, fileError } from '../errors.ts';
 import { quietProgress, type Progress } from '../ui/progress.ts';
 import { withRetries } from '../registry/retry.ts';
 import { logger } from '../log.ts';
@@ -57,7 +57,7 @@ export function convertManifest(manifest: ImageManifest, bytes: Buffer, format: 
     const to = LAYER_CONVERSIONS[format][l.mediaType];
     if (to) return { ...l, mediaType: to };
     if (Object.values(LAYER_CONVERSIONS[format]).includes(l.mediaType)) return l;
-    throw new TspodError('ERR_TSPOD_USAGE', `layer ${l.digest.slice(7, 19)} (${l.mediaType}) cannot be described in the ${format} format`);
+    throw new UsageError(`layer ${l.digest.slice(7, 19)} (${l.mediaType}) cannot be described in the ${format} format`);
   });
   const out: ImageManifest = {
     schemaVersion: 2, mediaType: want,

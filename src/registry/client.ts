@@ -88,7 +88,11 @@ export class RegistryClient {
       const agent = url.protocol === 'http:' ? this.agents.http : this.agents.https;
       const req = mod.request(url, { method, headers: { 'user-agent': USER_AGENT, ...headers }, agent, timeout: 60_000 }, (res) =>
         resolve({ status: res.statusCode ?? 0, headers: res.headers, stream: res }));
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () => {
+        // Settled here as temporary; the reset that destroy() causes is then ignored.
+        reject(new RegistryError(`${method} ${url.origin}${url.pathname}: timed out`, { temporary: true }));
+        req.destroy();
+      });
       req.on('error', (err: NodeJS.ErrnoException) => {
         const code = err.code ?? '';
         reject(new RegistryError(`${method} ${url.origin}${url.pathname}: ${err.message}`, {

@@ -2,12 +2,12 @@
 import { RegistryClient } from './client.ts';
 import { eraseCredentials, lookupCredentials, storeCredentials, type Credentials } from './auth.ts';
 import { isInsecure, loadRegistriesConf } from './config.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 
 /** The registry host a login names: `https://reg:5000/v2/` → `reg:5000`; Docker Hub's spellings → docker.io. */
 export function registryHost(input: string | undefined): string {
   const h = (input ?? 'docker.io').replace(/^https?:\/\//, '').replace(/\/.*$/, '').toLowerCase();
-  if (!h || /\s/.test(h)) throw new TspodError('ERR_TSPOD_USAGE', `invalid registry \`${input}\``);
+  if (!h || /\s/.test(h)) throw new UsageError(`invalid registry \`${input}\``);
   return ['index.docker.io', 'registry-1.docker.io'].includes(h) ? 'docker.io' : h;
 }
 
@@ -24,8 +24,8 @@ export interface LoginOptions {
 export async function login(opts: LoginOptions): Promise<{ host: string; stored: string[] }> {
   const host = registryHost(opts.registry);
   const creds = opts.credentials ?? lookupCredentials(host, { authfile: opts.authfile });
-  if (!creds) throw new TspodError('ERR_TSPOD_USAGE', `no stored credentials for ${host}: give a username and a password`);
-  if (!creds.username || !creds.password) throw new TspodError('ERR_TSPOD_USAGE', 'username and password must not be empty');
+  if (!creds) throw new UsageError(`no stored credentials for ${host}: give a username and a password`);
+  if (!creds.username || !creds.password) throw new UsageError('username and password must not be empty');
   const conf = loadRegistriesConf(opts.configHome);
   const client = new RegistryClient({ host, insecure: opts.tlsVerify === false || isInsecure(conf, host), credentials: creds });
   try {

@@ -1,5 +1,5 @@
 /** Manifest media types and platform selection from manifest lists / OCI indexes. */
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 
 export const MEDIA = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -60,7 +60,7 @@ export function hostPlatform(arch: string = process.arch): Platform {
 /** Parses "os/arch[/variant]" (the --platform flag). */
 export function parsePlatform(spec: string): Platform {
   const [os, architecture, variant] = spec.split('/');
-  if (!os || !architecture) throw new TspodError('ERR_TSPOD_USAGE', `invalid platform \`${spec}\`: want os/arch[/variant]`);
+  if (!os || !architecture) throw new UsageError(`invalid platform \`${spec}\`: want os/arch[/variant]`);
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 

@@ -6,7 +6,7 @@
  */
 import { RegistryClient } from './client.ts';
 import { findCredentials, isInsecure, loadRegistriesConf } from './config.ts';
-import { TspodError } from '../errors.ts';
+import { TspodError, UsageError } from '../errors.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('registry');
@@ -44,30 +44,30 @@ function parseFilters(specs: string[], keys: readonly string[]): Map<string, str
   const out = new Map<string, string[]>();
   for (const spec of specs) {
     const i = spec.indexOf('=');
-    if (i < 0) throw new TspodError('ERR_TSPOD_USAGE', `bad format of filter (expected name=value): ${spec}`);
+    if (i < 0) throw new UsageError(`bad format of filter (expected name=value): ${spec}`);
     const key = spec.slice(0, i).trim().toLowerCase();
-    if (!keys.includes(key)) throw new TspodError('ERR_TSPOD_USAGE', `invalid filter '${key}'`);
+    if (!keys.includes(key)) throw new UsageError(`invalid filter '${key}'`);
     out.set(key, [...(out.get(key) ?? []), spec.slice(i + 1)]);
   }
   return out;
 }
 
 const boolFilter = (v: string, key: string) => {
-  if (!['true', 'false'].includes(v.toLowerCase())) throw new TspodError('ERR_TSPOD_USAGE', `invalid filter '${key}=${v}': want true or false`);
+  if (!['true', 'false'].includes(v.toLowerCase())) throw new UsageError(`invalid filter '${key}=${v}': want true or false`);
   return v.toLowerCase() === 'true';
 };
 
 export async function searchImages(opts: SearchOptions): Promise<SearchResult[]> {
-  if (!opts.term) throw new TspodError('ERR_TSPOD_USAGE', 'search needs a term');
+  if (!opts.term) throw new UsageError('search needs a term');
   const filters = parseFilters(opts.filters ?? [], SEARCH_FILTERS);
   const minStars = Math.max(0, ...(filters.get('stars') ?? []).map((v) => {
-    if (!/^\d+$/.test(v)) throw new TspodError('ERR_TSPOD_USAGE', `invalid filter 'stars=${v}'`);
+    if (!/^\d+$/.test(v)) throw new UsageError(`invalid filter 'stars=${v}'`);
     return Number(v);
   }));
   const official = filters.get('is-official')?.map((v) => boolFilter(v, 'is-official'));
   const automated = filters.get('is-automated')?.map((v) => boolFilter(v, 'is-automated'));
   const limit = opts.limit ?? 25;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new TspodError('ERR_TSPOD_USAGE', `invalid limit ${opts.limit}: must be between 1 and 100`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`invalid limit ${opts.limit}: must be between 1 and 100`);
   const conf = loadRegistriesConf(opts.configHome);
   const { registries, term } = splitTerm(opts.term, conf.unqualifiedSearch);
   const out: SearchResult[] = [];
