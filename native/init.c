@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "init.h"
+#include "keepid.h"
 #include "channel.h"
 #include "process.h"
 #include "rootfs.h"
@@ -87,6 +88,8 @@ enter_namespaces (const spec *s, rt_error *err)
         return rt_fail_errno (err, "joining the %s namespace `%s`", ns_name (ns->type), ns->path);
       close (fds[i]);
     }
+  if (s->keep_id && keepid_enter (s->keep_id, err) < 0)
+    return -1;
   if (flags && unshare (flags) < 0)
     return rt_fail_errno (err, "creating the container's namespaces (unshare 0x%x)", (unsigned) flags);
   return 0;

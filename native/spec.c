@@ -488,7 +488,8 @@ read_annotations (struct rd *r, json_t *an, spec *s)
     return bad (r, "annotations", "must be an object");
   if ((v = json_string_value (json_object_get (an, "io.tspod.rootfs"))) != NULL && read_rootfs (r, v, s) < 0)
     return -1;
-  if (get_str (r, an, "io.tspod.user", "annotations.io.tspod.user", &s->user) < 0)
+  if (get_str (r, an, "io.tspod.user", "annotations.io.tspod.user", &s->user) < 0
+      || get_str (r, an, "io.tspod.keep-id", "annotations.io.tspod.keep-id", &s->keep_id) < 0)
     return -1;
   v = json_string_value (json_object_get (an, "io.tspod.wait-network"));
   s->wait_network = v != NULL && strcmp (v, "true") == 0;

@@ -100,6 +100,7 @@ typedef struct {
   spec_rootfs *rootfs; /* NULL: root.path as is */
   char *user;          /* io.tspod.user; NULL: process.user */
   int wait_network;    /* io.tspod.wait-network == "true" */
+  char *keep_id;       /* io.tspod.keep-id "UID:GID": a nested user namespace (keepid.c); NULL: none */
   str_list copy_up;    /* io.tspod.copy-up {"destinations":[...]}: volumes filled from the image */
 } spec;
 

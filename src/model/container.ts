@@ -88,6 +88,8 @@ export interface ContainerRecord {
     links?: string[];
     mounts: Mount[];
     confinement?: RunConfinement;
+    /** --userns=keep-id: the user's own uid/gid are the same inside (a nested user namespace). */
+    userns?: 'keep-id';
     /** --init: the helper is the container's pid 1 (reaps, passes signals on). */
     init?: boolean;
     /** --device HOST[:CTR[:rwm]]: host device files bound in (no m: mknod is never possible rootless). */

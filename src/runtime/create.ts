@@ -17,7 +17,7 @@ import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../network/hosts.ts';
 import { joinNetworks, plugIfRunning } from '../network/membership.ts';
 import { collectLabels } from './labels.ts';
-import { parseConfinement, parseDevice, parseExpose, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
+import { parseConfinement, parseDevice, parseExpose, parseUserns, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
 import type { MountRequest } from '../volume/mounts.ts';
 import type { RunConfinement } from '../model/container.ts';
 
@@ -29,6 +29,7 @@ export interface ParsedFlags {
   stopTimeout?: number;
   devices: Array<{ source: string; destination: string; permissions: string }>;
   exposed: string[];
+  userns?: 'keep-id';
 }
 
 export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
@@ -40,6 +41,7 @@ export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
     stopTimeout: opts.stopTimeout === undefined ? undefined : parseInteger('--stop-timeout', opts.stopTimeout, -1),
     devices: (opts.devices ?? []).map(parseDevice),
     exposed: (opts.expose ?? []).flatMap(parseExpose),
+    userns: parseUserns(opts.userns ?? ''),
   };
 }
 
@@ -74,6 +76,8 @@ export interface CreateOptions extends NetworkFlags {
   confinement?: ConfinementFlags;
   stopSignal?: string;
   stopTimeout?: string;
+  /** --userns: keep-id ('' the default). */
+  userns?: string;
   /** --init: a reaping pid 1. */
   init?: boolean;
   /** --device HOST[:CTR[:rwm]]. */
@@ -143,6 +147,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       ...(Object.keys(flags.confinement).length ? { confinement: flags.confinement } : {}),
       ...(flags.devices.length ? { devices: flags.devices } : {}),
       ...(opts.init ? { init: true } : {}),
+      ...(flags.userns ? { userns: flags.userns } : {}),
     },
   };
   if (!rec.config.workingDir.startsWith('/')) throw new UsageError(`working directory \`${rec.config.workingDir}\` is not absolute`);

@@ -155,6 +155,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       ShmSize: conf.shmSize ?? 67108864,
       GroupAdd: conf.groupAdd?.map(String) ?? null,
       Init: rec.hostConfig.init ?? false,
+      UsernsMode: rec.hostConfig.userns ?? '',
     },
     GraphDriver: {
       Name: 'overlay',

@@ -156,3 +156,13 @@ export function parseExpose(spec: string): string[] {
   if (from < 1 || to > 65535 || to < from) bad('--expose', spec, 'ports are 1-65535, a range low-high');
   return Array.from({ length: to - from + 1 }, (_, i) => `${from + i}/${m[3] ?? 'tcp'}`);
 }
+
+/** `--userns`: '' (the per-user namespace), keep-id; host is refused with the reason. */
+export function parseUserns(value: string): 'keep-id' | undefined {
+  if (value === '' || value === 'private' || value === 'auto') return undefined;
+  if (value === 'keep-id') return 'keep-id';
+  if (value === 'host') {
+    bad('--userns', value, 'a rootless container cannot use the host\'s user namespace: only your own id exists there, so the image\'s root and other owners could not be mapped (use keep-id to be yourself inside)');
+  }
+  return bad('--userns', value, 'not one of keep-id, host');
+}

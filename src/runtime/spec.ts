@@ -159,7 +159,10 @@ export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opt
   if (waitsForNetwork(rec.hostConfig)) annotations['io.tspod.wait-network'] = 'true';
   const copyUp = copyUpDestinations(rec);
   const confinement = rec.hostConfig.confinement ?? {};
-  const user = ociUser(rec.config.user);
+  // keep-id: the user's ids inside are theirs outside; without -u the process runs as them.
+  const keepId = rec.hostConfig.userns === 'keep-id' ? `${process.getuid!()}:${process.getgid!()}` : undefined;
+  if (keepId) annotations['io.tspod.keep-id'] = keepId;
+  const user = ociUser(rec.config.user || keepId || '');
   if (confinement.groupAdd?.length) user.additionalGids = confinement.groupAdd;
   if (copyUp.length) annotations['io.tspod.copy-up'] = JSON.stringify({ destinations: copyUp });
   return {

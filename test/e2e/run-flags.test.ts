@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { suite, skip } from './harness.ts';
 import { layered } from '../fixtures/images.ts';
 
@@ -109,4 +110,20 @@ test('--init: a reaping pid 1 that passes signals on and keeps the exit status',
   const z = await t('run', '--rm', '--init', '-u', '1000:1000', img(), 'sh', '-c', '(sleep 0.2 &) ; sleep 1; grep -l "^State:.*Z" /proc/[0-9]*/status | wc -l');
   assert.equal(z.stdout, '0\n', z.stderr);
   await t('rm', 'ini');
+});
+
+test('--userns=keep-id: the user is themself inside, files in a bind stay theirs; --userns=host refused', { skip }, async () => {
+  const ws = path.join(s.env.scratch, 'ws');
+  const gid = Number(spawnSync('id', ['-g', String(s.env.uid)], { encoding: 'utf8' }).stdout.trim());
+  const r = await t('run', '--rm', '--userns=keep-id', '-v', `${ws}:/src`, img(), 'sh', '-c', 'id -u; id -g; echo hi > /src/made; ls -n /src/made | tr -s " " | cut -d" " -f3,4');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `${s.env.uid}\n${gid}\n${s.env.uid} ${gid}\n`);
+  const st = fs.statSync(path.join(ws, 'made'));
+  assert.deepEqual([st.uid, st.gid], [s.env.uid, gid], 'the file is the user\'s on the host');
+  const asRoot = await t('run', '--rm', '--userns=keep-id', '-u', '0', img(), 'sh', '-c', 'id -u; touch /etc/x && echo root-writes');
+  assert.equal(asRoot.stdout, '0\nroot-writes\n', asRoot.stderr);
+  const host = await t('run', '--rm', '--userns=host', img(), 'true');
+  assert.equal(host.status, 125);
+  assert.match(host.stderr, /"host" for "--userns".*cannot use the host's user namespace/);
+  assert.equal(host.stderr.trim().split('\n').length, 1);
 });

@@ -28,6 +28,7 @@ export abstract class CreateFlags extends TspodCommand {
   groupAdd = Option.Array('--group-add', [], { description: 'Supplementary group id of the process' });
   stopSignal = Option.String('--stop-signal', { description: 'Signal that stops the container (SIGTERM by default)' });
   stopTimeout = Option.String('--stop-timeout', { description: 'Seconds `stop` waits before SIGKILL' });
+  userns = Option.String('--userns', { description: 'keep-id: your uid/gid are the same inside (files in binds stay yours); host is refused' });
   init = Option.Boolean('--init', false, { description: 'Run a reaping init as pid 1 that passes signals on to the command' });
   device = Option.Array('--device', [], { description: 'Bind a host device HOST[:CONTAINER[:rwm]] (one the user can open)' });
   expose = Option.Array('--expose', [], { description: 'Expose a port or range (for -P): PORT[-PORT][/tcp|udp]' });
@@ -66,7 +67,7 @@ export abstract class CreateFlags extends TspodCommand {
       publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
       networkAliases: this.networkAlias, ip: this.ip, links: this.link, labels: this.label, labelFiles: this.labelFile,
       limits: { memory: this.memory, cpus: this.cpus, pidsLimit: this.pidsLimit === undefined ? undefined : parseInteger('--pids-limit', this.pidsLimit, -1) },
-      init: this.init, devices: this.device, expose: this.expose, mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
+      userns: this.userns, init: this.init, devices: this.device, expose: this.expose, mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
       confinement: {
         capAdd: this.capAdd, capDrop: this.capDrop, privileged: this.privileged, securityOpt: this.securityOpt, ulimits: this.ulimit,
         shmSize: this.shmSize, groupAdd: this.groupAdd,
