@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseReference, repository, formatReference, type Reference } from '../model/reference.ts';
 import { RegistryClient } from '../registry/client.ts';
+import { withRetries } from '../registry/retry.ts';
 import { findCredentials, isInsecure, loadRegistriesConf, pullPlan, shortNameCandidates, type RegistriesConf } from '../registry/config.ts';
 import { hostPlatform, isIndex, selectManifest, MEDIA, type ImageIndex, type ImageManifest, type Platform } from '../registry/manifest.ts';
 import { unpackInUserns } from '../layer/helper.ts';
@@ -46,18 +47,6 @@ export interface PullResult {
 }
 
 const short = (digest: string) => digest.slice(7, 19);
-
-async function withRetries<T>(what: string, fn: () => Promise<T>, tries = 3): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof RegistryError) || !err.temporary || i >= tries) throw err;
-      debug('%s failed (%s), retry %d', what, err.message, i);
-      await new Promise((r) => setTimeout(r, 200 * 2 ** i));
-    }
-  }
-}
 
 /** Downloads a blob to a temp file, checking size and digest; returns the path. */
 async function fetchBlob(client: RegistryClient, store: Store, repo: string, digest: string, size: number, progress: Progress, id: string): Promise<string> {
