@@ -58,6 +58,7 @@ const TABLE: Array<[string[], Loader]> = [
     (await import('./network/prune.ts')).NetworkPruneCommand, (await import('./network/connect.ts')).NetworkConnectCommand,
     (await import('./network/disconnect.ts')).NetworkDisconnectCommand,
   ]],
+  [['healthcheck', 'container'], async () => [(await import('./container/healthcheck.ts')).HealthcheckRunCommand]],
   [['volume'], async () => [
     (await import('./volume/create.ts')).VolumeCreateCommand, (await import('./volume/ls.ts')).VolumeLsCommand,
     (await import('./volume/inspect.ts')).VolumeInspectCommand, (await import('./volume/rm.ts')).VolumeRmCommand,

@@ -43,6 +43,15 @@ export interface RunConfinement {
   groupAdd?: number[];
 }
 
+/** docker's Healthcheck (image config or --health-* flags); durations in nanoseconds. Test ['NONE'] disables. */
+export interface HealthConfig {
+  Test: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
+}
+
 export interface ContainerRecord {
   /** Set (never stored) on the stand-in for a record that could not be read: why. */
   damaged?: string;
@@ -66,6 +75,8 @@ export interface ContainerRecord {
     openStdin: boolean;
     labels: Record<string, string>;
     stopSignal?: string;
+    /** The image's HEALTHCHECK changed by --health-* (absent: none). */
+    healthcheck?: HealthConfig;
     /** --stop-timeout: seconds `stop` waits before SIGKILL. */
     stopTimeout?: number;
   };

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { removeTrees } from '../userns/remove.ts';
 import { ownedVolumeDirs } from '../volume/records.ts';
 import { containerSpec, rootfsBackends } from '../runtime/spec.ts';
+import { healthLoop } from '../runtime/health.ts';
 import { startInit } from '../runtime/oci-runtime.ts';
 import { writeJsonVolatile } from '../storage/atomic.ts';
 import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
@@ -304,7 +305,12 @@ class Monitor {
     let result: RunResult;
     for (;;) {
       const began = Date.now();
-      result = await this.runOnce((pid) => { if (first) this.report({ type: 'started', pid }); });
+      let health: { stop(): void } | undefined;
+      result = await this.runOnce((pid) => {
+        if (first) this.report({ type: 'started', pid });
+        health = healthLoop(() => ({ rec: this.rec, layout: this.layout, dir: this.layout.dir, state: observedState(this.layout) }));
+      });
+      health?.stop();
       const stopped = fs.existsSync(this.layout.stopRequested);
       this.setState({ status: 'exited', exitCode: result.exitCode, finishedAt: new Date().toISOString(), error: result.error?.message ?? result.note ?? '' });
       fs.rmSync(this.layout.paused, { force: true });

@@ -19,7 +19,8 @@ import { joinNetworks, plugIfRunning } from '../network/membership.ts';
 import { collectLabels } from './labels.ts';
 import { parseConfinement, parseDevice, parseExpose, parseUserns, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
 import type { MountRequest } from '../volume/mounts.ts';
-import type { RunConfinement } from '../model/container.ts';
+import type { HealthConfig, RunConfinement } from '../model/container.ts';
+import { healthConfig, type HealthFlags } from './health.ts';
 
 /** The flags that need parsing, parsed: a bad value is refused here, before any pull and before anything is created. */
 export interface ParsedFlags {
@@ -30,6 +31,8 @@ export interface ParsedFlags {
   devices: Array<{ source: string; destination: string; permissions: string }>;
   exposed: string[];
   userns?: 'keep-id';
+  /** The --health-* flags over an empty check (the image's is merged at create). */
+  health?: HealthConfig;
 }
 
 export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
@@ -42,6 +45,7 @@ export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
     devices: (opts.devices ?? []).map(parseDevice),
     exposed: (opts.expose ?? []).flatMap(parseExpose),
     userns: parseUserns(opts.userns ?? ''),
+    health: healthConfig(undefined, opts.health ?? {}),
   };
 }
 
@@ -76,6 +80,8 @@ export interface CreateOptions extends NetworkFlags {
   confinement?: ConfinementFlags;
   stopSignal?: string;
   stopTimeout?: string;
+  /** --health-cmd, --health-interval, ..., --no-healthcheck. */
+  health?: HealthFlags;
   /** --userns: keep-id ('' the default). */
   userns?: string;
   /** --init: a reaping pid 1. */
@@ -139,6 +145,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       labels,
       stopSignal: flags.stopSignal ?? cfg.StopSignal,
       ...(flags.stopTimeout !== undefined ? { stopTimeout: flags.stopTimeout } : {}),
+      ...(healthConfig(cfg.Healthcheck, opts.health ?? {}) ? { healthcheck: healthConfig(cfg.Healthcheck, opts.health ?? {}) } : {}),
     },
     hostConfig: {
       autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: net.mode, portBindings: net.ports,

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { hasHealthcheck, readHealth } from './health.ts';
 import type { Container } from './lifecycle.ts';
 import type { ImageRecord } from '../model/image.ts';
 import type { Store } from '../storage/store.ts';
@@ -120,6 +121,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
       Error: state.error,
       StartedAt: state.startedAt,
       FinishedAt: state.finishedAt,
+      ...(hasHealthcheck(rec.config.healthcheck) ? { Health: readHealth(c.layout) ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),
     },
     Image: rec.imageId,
     ResolvConfPath: c.layout.etc('resolv.conf'),

@@ -28,6 +28,12 @@ export abstract class CreateFlags extends TspodCommand {
   groupAdd = Option.Array('--group-add', [], { description: 'Supplementary group id of the process' });
   stopSignal = Option.String('--stop-signal', { description: 'Signal that stops the container (SIGTERM by default)' });
   stopTimeout = Option.String('--stop-timeout', { description: 'Seconds `stop` waits before SIGKILL' });
+  healthCmd = Option.String('--health-cmd', { description: 'Command that checks health (run with /bin/sh -c)' });
+  healthInterval = Option.String('--health-interval', { description: 'Time between checks (30s)' });
+  healthTimeout = Option.String('--health-timeout', { description: 'Time a check may take (30s)' });
+  healthRetries = Option.String('--health-retries', { description: 'Failures in a row that make it unhealthy (3)' });
+  healthStartPeriod = Option.String('--health-start-period', { description: 'Time after start when failures do not count (0s)' });
+  noHealthcheck = Option.Boolean('--no-healthcheck', false, { description: 'Disable the image\'s HEALTHCHECK' });
   userns = Option.String('--userns', { description: 'keep-id: your uid/gid are the same inside (files in binds stay yours); host is refused' });
   init = Option.Boolean('--init', false, { description: 'Run a reaping init as pid 1 that passes signals on to the command' });
   device = Option.Array('--device', [], { description: 'Bind a host device HOST[:CONTAINER[:rwm]] (one the user can open)' });
@@ -67,6 +73,10 @@ export abstract class CreateFlags extends TspodCommand {
       publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
       networkAliases: this.networkAlias, ip: this.ip, links: this.link, labels: this.label, labelFiles: this.labelFile,
       limits: { memory: this.memory, cpus: this.cpus, pidsLimit: this.pidsLimit === undefined ? undefined : parseInteger('--pids-limit', this.pidsLimit, -1) },
+      health: {
+        cmd: this.healthCmd, interval: this.healthInterval, timeout: this.healthTimeout, retries: this.healthRetries,
+        startPeriod: this.healthStartPeriod, none: this.noHealthcheck,
+      },
       userns: this.userns, init: this.init, devices: this.device, expose: this.expose, mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
       confinement: {
         capAdd: this.capAdd, capDrop: this.capDrop, privileged: this.privileged, securityOpt: this.securityOpt, ulimits: this.ulimit,

@@ -7,11 +7,16 @@ import { listContainers, type Container } from '../../runtime/lifecycle.ts';
 import { parseFilters, containerFilter, CONTAINER_FILTERS } from '../../runtime/filters.ts';
 import { humanAgo, humanDuration, goTime } from '../../ui/format.ts';
 import { compileTemplate } from '../../ui/template.ts';
+import { hasHealthcheck, readHealth } from '../../runtime/health.ts';
 
 function statusText(c: Container): string {
   const s = c.state;
   switch (s.status) {
-    case 'running': return `Up ${humanDuration(Date.now() - Date.parse(s.startedAt))}`;
+    case 'running': {
+      const health = hasHealthcheck(c.rec.config.healthcheck) ? readHealth(c.layout)?.Status ?? 'starting' : undefined;
+      const shown = health === 'starting' ? ' (health: starting)' : health ? ` (${health})` : '';
+      return `Up ${humanDuration(Date.now() - Date.parse(s.startedAt))}${shown}`;
+    }
     case 'paused': return `Up ${humanDuration(Date.now() - Date.parse(s.startedAt))} (Paused)`;
     case 'restarting': return `Restarting (${s.exitCode}) ${humanAgo(s.finishedAt)}`;
     case 'created': return 'Created';
