@@ -11,10 +11,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,4 +62,31 @@ copy_up (const spec *s, int rootfd, const spec_mount *m, rt_error *err)
   rc = copy_tree (src, m->source, err);
   close (fd);
   return rc;
+}
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int
+chown_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void) st;
+  (void) flag;
+  (void) ftw;
+  return lchown (path, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
+int
+chown_volume (const spec *s, const spec_mount *m, rt_error *err)
+{
+  int listed = 0;
+  for (size_t i = 0; i < s->chown.n; i++)
+    listed |= strcmp (s->chown.items[i], m->destination) == 0;
+  if (!listed || !(m->flags & MS_BIND))
+    return 0;
+  chown_uid = s->chown_uid;
+  chown_gid = s->chown_gid;
+  if (nftw (m->source, chown_one, 64, FTW_PHYS) < 0)
+    return rt_fail_errno (err, "giving `%s` to %u:%u (-v ...:U)", m->source, s->chown_uid, s->chown_gid);
+  return 0;
 }

@@ -401,7 +401,7 @@ rootfs_prepare (const spec *s, rt_error *err)
     return rt_fail_errno (err, "opening the root `%s`", s->root_path);
   for (size_t i = 0; i < s->n_mounts; i++)
     {
-      if (copy_up (s, rootfd, &s->mounts[i], err) < 0 || do_mount (rootfd, &s->mounts[i], err) < 0)
+      if (copy_up (s, rootfd, &s->mounts[i], err) < 0 || chown_volume (s, &s->mounts[i], err) < 0 || do_mount (rootfd, &s->mounts[i], err) < 0)
         return -1;
       has_dev |= strcmp (s->mounts[i].destination, "/dev") == 0;
     }

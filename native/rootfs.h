@@ -43,4 +43,7 @@ int copy_tree (const char *src, const char *dest, rt_error *err);
  */
 int copy_up (const spec *s, int rootfd, const spec_mount *m, rt_error *err);
 
+/* `-v ...:U` (copyup.c): the tree of a bind listed in io.tspod.chown given to its uid:gid, before the mount. */
+int chown_volume (const spec *s, const spec_mount *m, rt_error *err);
+
 #endif

@@ -493,6 +493,21 @@ read_annotations (struct rd *r, json_t *an, spec *s)
     return -1;
   v = json_string_value (json_object_get (an, "io.tspod.wait-network"));
   s->wait_network = v != NULL && strcmp (v, "true") == 0;
+  if ((v = json_string_value (json_object_get (an, "io.tspod.chown"))) != NULL)
+    {
+      json_error_t jerr;
+      json_t *j = json_loads (v, 0, &jerr);
+      uint64_t id;
+      if (j == NULL || !json_is_object (j))
+        return bad (r, "annotations.io.tspod.chown", "must hold a JSON object");
+      if (get_strs (r, j, "destinations", "io.tspod.chown.destinations", &s->chown) < 0
+          || get_uint (r, json_object_get (j, "uid"), "io.tspod.chown.uid", UINT32_MAX, &id) < 0)
+        return -1;
+      s->chown_uid = (unsigned) id;
+      if (get_uint (r, json_object_get (j, "gid"), "io.tspod.chown.gid", UINT32_MAX, &id) < 0)
+        return -1;
+      s->chown_gid = (unsigned) id;
+    }
   if ((v = json_string_value (json_object_get (an, "io.tspod.copy-up"))) != NULL)
     {
       json_error_t jerr;

@@ -101,6 +101,8 @@ typedef struct {
   char *user;          /* io.tspod.user; NULL: process.user */
   int wait_network;    /* io.tspod.wait-network == "true" */
   char *keep_id;       /* io.tspod.keep-id "UID:GID": a nested user namespace (keepid.c); NULL: none */
+  str_list chown;      /* io.tspod.chown {"destinations":[...],"uid":N,"gid":N}: binds given to uid:gid (-v :U) */
+  unsigned chown_uid, chown_gid;
   str_list copy_up;    /* io.tspod.copy-up {"destinations":[...]}: volumes filled from the image */
 } spec;
 

@@ -157,6 +157,9 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       ...(flags.userns ? { userns: flags.userns } : {}),
     },
   };
+  if (mounts.some((m) => m.chown) && rec.config.user && !/^\d+(:\d+)?$/.test(rec.config.user)) {
+    throw new UsageError(`-v ...:U gives the files to the container's user: it needs a numeric --user (uid[:gid]), not \`${rec.config.user}\``);
+  }
   if (!rec.config.workingDir.startsWith('/')) throw new UsageError(`working directory \`${rec.config.workingDir}\` is not absolute`);
   const linked = await store.locked(() => {
     const all = store.containers();

@@ -163,6 +163,8 @@ export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opt
   const keepId = rec.hostConfig.userns === 'keep-id' ? `${process.getuid!()}:${process.getgid!()}` : undefined;
   if (keepId) annotations['io.tspod.keep-id'] = keepId;
   const user = ociUser(rec.config.user || keepId || '');
+  const chown = rec.hostConfig.mounts.filter((m) => m.chown && m.type !== 'tmpfs').map((m) => m.destination);
+  if (chown.length) annotations['io.tspod.chown'] = JSON.stringify({ destinations: chown, uid: user.uid, gid: user.gid });
   if (confinement.groupAdd?.length) user.additionalGids = confinement.groupAdd;
   if (copyUp.length) annotations['io.tspod.copy-up'] = JSON.stringify({ destinations: copyUp });
   return {

@@ -169,3 +169,12 @@ test('bad values: one line naming the flag and the value, exit 125, nothing crea
   assert.equal((await t('ps', '-aq')).stdout, '');
   assert.equal((await t('volume', 'ls', '-q')).stdout, '');
 });
+
+test('-v ...:U gives the volume or bind to the container user', { skip }, async () => {
+  const r = await t('run', '--rm', '-u', '1234:5678', '-v', 'uvol:/u:U', img(), 'sh', '-c', 'touch /u/f && stat -c "%u:%g" /u /u/f');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '1234:5678\n1234:5678\n');
+  const named = await t('run', '--rm', '-u', 'appuser', '-v', 'uvol:/u:U', img(), 'true');
+  assert.equal(named.status, 125);
+  assert.equal((await t('volume', 'rm', 'uvol')).status, 0);
+});
