@@ -99,6 +99,12 @@ export interface ContainerRecord {
     links?: string[];
     mounts: Mount[];
     confinement?: RunConfinement;
+    /** --pid, --ipc, --uts container:ID: namespaces shared with another container (by id). */
+    shareNs?: { pid?: string; ipc?: string; uts?: string };
+    /** --dns-option: `options` of /etc/resolv.conf. */
+    dnsOptions?: string[];
+    /** --log-driver and --log-opt (k8s-file and json-file both write tspod's log file; none writes nothing). */
+    logConfig?: { type: 'k8s-file' | 'json-file' | 'none'; maxSize?: number; maxFile?: number };
     /** --userns=keep-id: the user's own uid/gid are the same inside (a nested user namespace). */
     userns?: 'keep-id';
     /** --init: the helper is the container's pid 1 (reaps, passes signals on). */

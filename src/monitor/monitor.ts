@@ -118,9 +118,26 @@ class Monitor {
     writeLive(this.layout, live);
   }
 
+  /** One log record; --log-driver none writes nothing; --log-opt max-size rotates to log.1..log.(max-file - 1) (`logs` reads the current file). */
+  private writeLog(chunk: string): void {
+    const lc = this.rec.hostConfig.logConfig;
+    if (lc?.type === 'none') return;
+    const size = lc?.maxSize ? fs.fstatSync(this.logFd).size : 0;
+    if (lc?.maxSize && size > 0 && size + Buffer.byteLength(chunk) > lc.maxSize) {
+      // Rotated before the record that would pass max-size: the current file always has the latest lines.
+      fs.closeSync(this.logFd);
+      const keep = (lc.maxFile ?? 1) - 1;
+      for (let i = keep; i >= 1; i--) {
+        try { fs.renameSync(i === 1 ? this.layout.log : `${this.layout.log}.${i - 1}`, `${this.layout.log}.${i}`); } catch { /* not there yet */ }
+      }
+      this.logFd = fs.openSync(this.layout.log, 'w', 0o600);
+    }
+    fs.writeSync(this.logFd, chunk);
+  }
+
   private output(stream: Stream, data: Buffer): void {
     // On a full disk the log loses lines (as docker's does); attached clients still get them.
-    try { fs.writeSync(this.logFd, formatChunk(stream, data, logTime(Date.now(), this.seq++))); } catch (err) { debug('log write: %s', (err as Error).message); }
+    try { this.writeLog(formatChunk(stream, data, logTime(Date.now(), this.seq++))); } catch (err) { debug('log write: %s', (err as Error).message); }
     const frame = encodeFrame(stream === 'stdout' ? FRAME.STDOUT : FRAME.STDERR, data);
     for (const c of this.clients) c.write(frame);
   }
@@ -159,8 +176,10 @@ class Monitor {
     // In the network host's user namespace, or the one of the container whose network this one shares.
     const netPid = network.kind === 'container' ? this.runningPid(network.ref) : undefined;
     const holderPid = netPid ?? await ensureHolder(this.runRoot);
+    const share = hostConfig.shareNs ?? {};
+    const sharePids = Object.fromEntries(Object.entries(share).map(([type, id]) => [type, this.runningPid(id!)]));
     const spec = containerSpec(this.rec, this.layout, {
-      userNsPid: holderPid, netNsPid: netPid, storeRoot: this.storeRoot, backends: rootfsBackends(),
+      userNsPid: holderPid, netNsPid: netPid, storeRoot: this.storeRoot, backends: rootfsBackends(), sharePids,
     });
     writeJsonVolatile(this.layout.spec, spec);
     // Node's stdio pipes are socketpairs; the helper gives the container real pipes (/dev/stdout opens) and relays them.
@@ -276,7 +295,7 @@ class Monitor {
   /** Host pid of a running container whose namespaces this one joins. */
   private runningPid(id: string): number {
     const s = observedState(new ContainerLayout(this.storeRoot, this.runRoot, id));
-    if (s.status !== 'running' || !s.pid) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `container ${id.slice(0, 12)} (network mode container:) is not running`);
+    if (s.status !== 'running' || !s.pid) throw new TspodError('ERR_TSPOD_NOT_RUNNING', `container ${id.slice(0, 12)} (whose namespaces this one shares) is not running`);
     return s.pid;
   }
 

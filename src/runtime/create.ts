@@ -17,7 +17,7 @@ import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../network/hosts.ts';
 import { joinNetworks, plugIfRunning } from '../network/membership.ts';
 import { collectLabels } from './labels.ts';
-import { parseConfinement, parseDevice, parseExpose, parseUserns, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
+import { parseConfinement, parseDevice, parseExpose, parseLogConfig, parseShareNs, parseUserns, withDnsOptions, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
 import type { MountRequest } from '../volume/mounts.ts';
 import type { HealthConfig, RunConfinement } from '../model/container.ts';
 import { healthConfig, type HealthFlags } from './health.ts';
@@ -31,6 +31,9 @@ export interface ParsedFlags {
   devices: Array<{ source: string; destination: string; permissions: string }>;
   exposed: string[];
   userns?: 'keep-id';
+  logConfig?: ContainerRecord['hostConfig']['logConfig'];
+  /** Container names (resolved to ids at create). */
+  shareNs: { pid?: string; ipc?: string; uts?: string };
   /** The --health-* flags over an empty check (the image's is merged at create). */
   health?: HealthConfig;
 }
@@ -45,6 +48,8 @@ export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
     devices: (opts.devices ?? []).map(parseDevice),
     exposed: (opts.expose ?? []).flatMap(parseExpose),
     userns: parseUserns(opts.userns ?? ''),
+    logConfig: parseLogConfig(opts.logDriver, opts.logOpts ?? []),
+    shareNs: parseShareNs(opts),
     health: healthConfig(undefined, opts.health ?? {}),
   };
 }
@@ -82,6 +87,15 @@ export interface CreateOptions extends NetworkFlags {
   stopTimeout?: string;
   /** --health-cmd, --health-interval, ..., --no-healthcheck. */
   health?: HealthFlags;
+  /** --pid, --ipc, --uts: container:NAME. */
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  /** --dns-option. */
+  dnsOptions?: string[];
+  /** --log-driver, --log-opt. */
+  logDriver?: string;
+  logOpts?: string[];
   /** --userns: keep-id ('' the default). */
   userns?: string;
   /** --init: a reaping pid 1. */
@@ -155,6 +169,10 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       ...(flags.devices.length ? { devices: flags.devices } : {}),
       ...(opts.init ? { init: true } : {}),
       ...(flags.userns ? { userns: flags.userns } : {}),
+      ...(flags.logConfig ? { logConfig: flags.logConfig } : {}),
+      ...(Object.keys(flags.shareNs).length
+        ? { shareNs: Object.fromEntries(Object.entries(flags.shareNs).map(([k, ref]) => [k, findContainer(store.containers(), ref!).id])) } : {}),
+      ...(opts.dnsOptions?.length ? { dnsOptions: opts.dnsOptions } : {}),
     },
   };
   if (mounts.some((m) => m.chown) && rec.config.user && !/^\d+(:\d+)?$/.test(rec.config.user)) {
@@ -176,7 +194,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
     fs.chmodSync(layout.upper, 0o755);
     fs.writeFileSync(layout.etc('hostname'), `${hostname}\n`);
     fs.writeFileSync(layout.etc('hosts'), net.sharedHosts ?? hostsFor(rec, [...all, rec]));
-    fs.writeFileSync(layout.etc('resolv.conf'), net.resolv);
+    fs.writeFileSync(layout.etc('resolv.conf'), withDnsOptions(net.resolv, opts.dnsOptions ?? []));
     store.writeContainer(rec);
     for (const c of changed) store.writeContainer(c.rec);
     // joinNetworks updated the linked records in `all` itself.

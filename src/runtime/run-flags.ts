@@ -166,3 +166,40 @@ export function parseUserns(value: string): 'keep-id' | undefined {
   }
   return bad('--userns', value, 'not one of keep-id, host');
 }
+
+/** `--log-driver` and `--log-opt max-size=10m,max-file=3` (rotation by the monitor). */
+export function parseLogConfig(driver: string | undefined, opts: string[]): { type: 'k8s-file' | 'json-file' | 'none'; maxSize?: number; maxFile?: number } | undefined {
+  if (driver === undefined && !opts.length) return undefined;
+  const type = driver ?? 'k8s-file';
+  if (type !== 'k8s-file' && type !== 'json-file' && type !== 'none') bad('--log-driver', type, 'not one of k8s-file, json-file, none');
+  const out: { type: typeof type; maxSize?: number; maxFile?: number } = { type };
+  for (const o of opts.flatMap((x) => x.split(','))) {
+    const i = o.indexOf('=');
+    const key = i < 0 ? o : o.slice(0, i);
+    const value = i < 0 ? '' : o.slice(i + 1);
+    if (key === 'max-size') out.maxSize = parseBytes('--log-opt', value);
+    else if (key === 'max-file') out.maxFile = parseInteger('--log-opt', value, 1);
+    else if (!['tag', 'labels', 'env', 'mode', 'compress', 'path'].includes(key)) bad('--log-opt', o, `unknown option \`${key}\``);
+  }
+  if (out.maxSize !== undefined && out.maxSize <= 0) bad('--log-opt', `max-size=${out.maxSize}`, 'must be above zero');
+  return out;
+}
+
+/** `--pid`, `--ipc`, `--uts`: container:NAME only (a rootless container cannot enter the host's). */
+export function parseShareNs(f: { pid?: string; ipc?: string; uts?: string }): { pid?: string; ipc?: string; uts?: string } {
+  const out: { pid?: string; ipc?: string; uts?: string } = {};
+  for (const type of ['pid', 'ipc', 'uts'] as const) {
+    const v = f[type];
+    if (v === undefined || v === '' || v === 'private' || (type !== 'pid' && v === 'shareable')) continue;
+    if (v.startsWith('container:') && v.length > 10) out[type] = v.slice(10);
+    else if (v === 'host') bad(`--${type}`, v, `a rootless container cannot join the host's ${type} namespace (it belongs to the host's user namespace); use container:NAME`);
+    else bad(`--${type}`, v, 'expected container:NAME');
+  }
+  return out;
+}
+
+/** resolv.conf with --dns-option values as its `options` line (over the host's). */
+export function withDnsOptions(resolv: string, options: string[]): string {
+  if (!options.length || !resolv) return resolv;
+  return `${resolv.split('\n').filter((l) => l && !/^options\s/.test(l.trim())).join('\n')}\noptions ${options.join(' ')}\n`;
+}

@@ -48,6 +48,8 @@ export interface SpecOptions {
   storeRoot: string;
   /** Rootfs backends to try, in order (overlay, fuse-overlayfs, copy). */
   backends: string[];
+  /** --pid/--ipc/--uts container:X: a process of X for each namespace joined. */
+  sharePids?: { pid?: number; ipc?: number; uts?: number };
 }
 
 const BACKENDS = ['overlay', 'fuse-overlayfs', 'copy'];
@@ -146,7 +148,8 @@ export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opt
   const network = parseNetworkMode(rec.hostConfig.networkMode);
   const namespaces: OciSpec['linux']['namespaces'] = [
     { type: 'user', path: `/proc/${opts.netNsPid ?? opts.userNsPid}/ns/user` },
-    { type: 'mount' }, { type: 'pid' }, { type: 'uts' }, { type: 'ipc' },
+    { type: 'mount' },
+    ...(['pid', 'uts', 'ipc'] as const).map((type) => (opts.sharePids?.[type] ? { type, path: `/proc/${opts.sharePids[type]}/ns/${type}` } : { type })),
   ];
   if (network.kind === 'container') namespaces.push({ type: 'network', path: `/proc/${opts.netNsPid}/ns/net` });
   else if (network.kind !== 'host') namespaces.push({ type: 'network' });
@@ -178,7 +181,8 @@ export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opt
       ...processConfinement(confinement),
     },
     root: { path: layout.merged, readonly: rec.hostConfig.readOnly },
-    hostname: rec.config.hostname,
+    // A shared uts namespace keeps the other container's name.
+    ...(opts.sharePids?.uts ? {} : { hostname: rec.config.hostname }),
     mounts: standardMounts(rec, layout, network.kind !== 'host' && network.kind !== 'container'),
     linux: {
       namespaces,

@@ -127,3 +127,31 @@ test('--userns=keep-id: the user is themself inside, files in a bind stay theirs
   assert.match(host.stderr, /"host" for "--userns".*cannot use the host's user namespace/);
   assert.equal(host.stderr.trim().split('\n').length, 1);
 });
+
+test('--pid/--ipc/--uts container:NAME, --dns-option, --log-driver none, --log-opt rotation', { skip }, async () => {
+  assert.equal((await t('run', '-d', '--name', 'nsbase', '--hostname', 'basehost', img(), 'sleep', '1000')).status, 0);
+  await new Promise((res) => setTimeout(res, 300));
+  const shared = await t('run', '--rm', '--pid', 'container:nsbase', '--ipc', 'container:nsbase', '--uts', 'container:nsbase', img(), 'sh', '-c',
+    'ps -o comm | grep -c "^sleep$"; hostname');
+  assert.equal(shared.stdout, '1\nbasehost\n', shared.stderr);
+  const host = await t('run', '--rm', '--pid', 'host', img(), 'true');
+  assert.equal(host.status, 125);
+  assert.match(host.stderr, /"host" for "--pid"/);
+  await t('rm', '-f', 'nsbase');
+
+  const dns = await t('run', '--rm', '--dns-option', 'ndots:3', '--dns-option', 'edns0', img(), 'grep', '^options', '/etc/resolv.conf');
+  assert.equal(dns.stdout, 'options ndots:3 edns0\n', dns.stderr);
+
+  assert.equal((await t('run', '--name', 'nolog', '--log-driver', 'none', img(), 'echo', 'hidden')).stdout, 'hidden\n');
+  assert.equal((await t('logs', 'nolog')).stdout, '');
+  const rot = await t('run', '--name', 'rot', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', img(), 'sh', '-c', 'for i in $(seq 1 40); do seq 1 50 | sed "s/^/$i-/"; sleep 0.02; done');
+  assert.equal(rot.status, 0);
+  const logs = (await t('logs', 'rot')).stdout.split('\n').filter(Boolean);
+  assert.ok(logs.length > 0 && logs.length < 2000, `rotated: ${logs.length} lines kept`);
+  assert.equal(logs.at(-1), '40-50');
+  const logPath = JSON.parse((await t('inspect', 'rot')).stdout)[0].LogPath;
+  assert.ok(fs.existsSync(`${logPath}.1`) && !fs.existsSync(`${logPath}.2`), 'one rotated file kept (max-file=2)');
+  const badLog = await t('run', '--rm', '--log-driver', 'syslog', img(), 'true');
+  assert.equal(badLog.status, 125);
+  await t('rm', 'nolog', 'rot');
+});

@@ -34,6 +34,12 @@ export abstract class CreateFlags extends TspodCommand {
   healthRetries = Option.String('--health-retries', { description: 'Failures in a row that make it unhealthy (3)' });
   healthStartPeriod = Option.String('--health-start-period', { description: 'Time after start when failures do not count (0s)' });
   noHealthcheck = Option.Boolean('--no-healthcheck', false, { description: 'Disable the image\'s HEALTHCHECK' });
+  pid = Option.String('--pid', { description: 'PID namespace: container:NAME' });
+  ipc = Option.String('--ipc', { description: 'IPC namespace: container:NAME, private, shareable' });
+  uts = Option.String('--uts', { description: 'UTS namespace: container:NAME' });
+  dnsOption = Option.Array('--dns-option', [], { description: 'resolv.conf option (ndots:2, edns0...)' });
+  logDriver = Option.String('--log-driver', { description: 'Logging: k8s-file (default), json-file (the same file), none' });
+  logOpt = Option.Array('--log-opt', [], { description: 'Log option: max-size=10m, max-file=3 (rotation)' });
   userns = Option.String('--userns', { description: 'keep-id: your uid/gid are the same inside (files in binds stay yours); host is refused' });
   init = Option.Boolean('--init', false, { description: 'Run a reaping init as pid 1 that passes signals on to the command' });
   device = Option.Array('--device', [], { description: 'Bind a host device HOST[:CONTAINER[:rwm]] (one the user can open)' });
@@ -77,7 +83,7 @@ export abstract class CreateFlags extends TspodCommand {
         cmd: this.healthCmd, interval: this.healthInterval, timeout: this.healthTimeout, retries: this.healthRetries,
         startPeriod: this.healthStartPeriod, none: this.noHealthcheck,
       },
-      userns: this.userns, init: this.init, devices: this.device, expose: this.expose, mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
+      pid: this.pid, ipc: this.ipc, uts: this.uts, dnsOptions: this.dnsOption, logDriver: this.logDriver, logOpts: this.logOpt, userns: this.userns, init: this.init, devices: this.device, expose: this.expose, mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
       confinement: {
         capAdd: this.capAdd, capDrop: this.capDrop, privileged: this.privileged, securityOpt: this.securityOpt, ulimits: this.ulimit,
         shmSize: this.shmSize, groupAdd: this.groupAdd,
