@@ -144,6 +144,8 @@ container_main (const spec *s, channel *ch, rt_error *err)
     return -1;
   if (s->hostname && spec_namespace_of (s, CLONE_NEWUTS) && sethostname (s->hostname, strlen (s->hostname)) < 0)
     return rt_fail_errno (err, "setting the hostname `%s`", s->hostname);
+  if (s->domainname && spec_namespace_of (s, CLONE_NEWUTS) && setdomainname (s->domainname, strlen (s->domainname)) < 0)
+    return rt_fail_errno (err, "setting the domain name `%s`", s->domainname);
   return process_exec (s, &opts, err);
 }
 

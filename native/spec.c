@@ -540,7 +540,7 @@ spec_read (const char *file, spec *out, rt_error *err)
     return root && !json_is_object (root) ? bad (&r, "root", "must be an object") : -1;
   if (out->root_path == NULL || out->root_path[0] != '/')
     return bad (&r, "root.path", "must be an absolute path");
-  if (get_str (&r, j, "hostname", "hostname", &out->hostname) < 0 || read_mounts (&r, json_object_get (j, "mounts"), out) < 0
+  if (get_str (&r, j, "hostname", "hostname", &out->hostname) < 0 || get_str (&r, j, "domainname", "domainname", &out->domainname) < 0 || read_mounts (&r, json_object_get (j, "mounts"), out) < 0
       || read_linux (&r, json_object_get (j, "linux"), out) < 0 || read_annotations (&r, json_object_get (j, "annotations"), out) < 0)
     return -1;
   return 0;

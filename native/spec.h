@@ -90,6 +90,7 @@ typedef struct {
   char *root_path;
   int root_readonly;
   char *hostname; /* NULL: not set */
+  char *domainname; /* NULL: not set */
   spec_mount *mounts;
   size_t n_mounts;
   spec_namespace *namespaces;

@@ -71,6 +71,8 @@ export interface ContainerRecord {
     workingDir: string;
     user: string;
     hostname: string;
+    /** --domainname (NIS domain of the uts namespace). */
+    domainname?: string;
     tty: boolean;
     openStdin: boolean;
     labels: Record<string, string>;

@@ -87,6 +87,7 @@ export interface CreateOptions extends NetworkFlags {
   stopTimeout?: string;
   /** --health-cmd, --health-interval, ..., --no-healthcheck. */
   health?: HealthFlags;
+  domainname?: string;
   /** --pid, --ipc, --uts: container:NAME. */
   pid?: string;
   ipc?: string;
@@ -154,6 +155,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       workingDir: opts.workdir ?? (cfg.WorkingDir || '/'),
       user: opts.user ?? (cfg.User || ''),
       hostname,
+      ...(opts.domainname ? { domainname: opts.domainname } : {}),
       tty: opts.tty,
       openStdin: opts.interactive,
       labels,

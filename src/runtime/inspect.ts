@@ -176,7 +176,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
     })),
     Config: {
       Hostname: rec.config.hostname,
-      Domainname: '',
+      Domainname: rec.config.domainname ?? '',
       User: rec.config.user,
       AttachStdin: rec.config.openStdin,
       AttachStdout: false,

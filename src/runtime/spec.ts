@@ -30,6 +30,7 @@ export interface OciSpec {
   process: OciProcess;
   root: { path: string; readonly: boolean };
   hostname?: string;
+  domainname?: string;
   mounts: OciMount[];
   linux: {
     namespaces: Array<{ type: string; path?: string }>;
@@ -182,7 +183,7 @@ export function containerSpec(rec: ContainerRecord, layout: ContainerLayout, opt
     },
     root: { path: layout.merged, readonly: rec.hostConfig.readOnly },
     // A shared uts namespace keeps the other container's name.
-    ...(opts.sharePids?.uts ? {} : { hostname: rec.config.hostname }),
+    ...(opts.sharePids?.uts ? {} : { hostname: rec.config.hostname, ...(rec.config.domainname ? { domainname: rec.config.domainname } : {}) }),
     mounts: standardMounts(rec, layout, network.kind !== 'host' && network.kind !== 'container'),
     linux: {
       namespaces,

@@ -155,3 +155,9 @@ test('--pid/--ipc/--uts container:NAME, --dns-option, --log-driver none, --log-o
   assert.equal(badLog.status, 125);
   await t('rm', 'nolog', 'rot');
 });
+
+test('--hostname/--domainname, -e VAR from the environment, --entrypoint \'\', --workdir made', { skip }, async () => {
+  const r = await s.env.tspod(['run', '--rm', '--hostname', 'h1', '--domainname', 'example.test', '-e', 'FROM_HOST', '--entrypoint', '', '-w', '/new/dir',
+    img(), 'sh', '-c', 'hostname; cat /proc/sys/kernel/domainname; echo $FROM_HOST; pwd'], { env: { FROM_HOST: 'passed' } });
+  assert.equal(r.stdout, 'h1\nexample.test\npassed\n/new/dir\n', r.stderr);
+});

@@ -34,6 +34,7 @@ export abstract class CreateFlags extends TspodCommand {
   healthRetries = Option.String('--health-retries', { description: 'Failures in a row that make it unhealthy (3)' });
   healthStartPeriod = Option.String('--health-start-period', { description: 'Time after start when failures do not count (0s)' });
   noHealthcheck = Option.Boolean('--no-healthcheck', false, { description: 'Disable the image\'s HEALTHCHECK' });
+  domainname = Option.String('--domainname', { description: 'Container NIS domain name' });
   pid = Option.String('--pid', { description: 'PID namespace: container:NAME' });
   ipc = Option.String('--ipc', { description: 'IPC namespace: container:NAME, private, shareable' });
   uts = Option.String('--uts', { description: 'UTS namespace: container:NAME' });
@@ -83,7 +84,7 @@ export abstract class CreateFlags extends TspodCommand {
         cmd: this.healthCmd, interval: this.healthInterval, timeout: this.healthTimeout, retries: this.healthRetries,
         startPeriod: this.healthStartPeriod, none: this.noHealthcheck,
       },
-      pid: this.pid, ipc: this.ipc, uts: this.uts, dnsOptions: this.dnsOption, logDriver: this.logDriver, logOpts: this.logOpt, userns: this.userns, init: this.init, devices: this.device, expose: this.expose, mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
+      domainname: this.domainname, pid: this.pid, ipc: this.ipc, uts: this.uts, dnsOptions: this.dnsOption, logDriver: this.logDriver, logOpts: this.logOpt, userns: this.userns, init: this.init, devices: this.device, expose: this.expose, mounts: this.mount, tmpfs: this.tmpfs, volumesFrom: this.volumesFrom, stopSignal: this.stopSignal, stopTimeout: this.stopTimeout,
       confinement: {
         capAdd: this.capAdd, capDrop: this.capDrop, privileged: this.privileged, securityOpt: this.securityOpt, ulimits: this.ulimit,
         shmSize: this.shmSize, groupAdd: this.groupAdd,
