@@ -6,6 +6,7 @@
 import { parseNetworkMode, waitsForNetwork } from '../network/mode.ts';
 import { layerLink, type ContainerLayout } from '../storage/layout.ts';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ContainerRecord, Mount, RunConfinement } from '../model/container.ts';
 import { capabilitiesFor, ociRlimits } from './run-flags.ts';
 import { nativeHelper } from '../sys/native.ts';
@@ -118,9 +119,29 @@ function standardMounts(rec: ContainerRecord, layout: ContainerLayout, ownNetwor
     ...(rec.hostConfig.devices ?? []).map((d) => ({
       destination: d.destination, type: 'bind', source: d.source, options: ['bind', 'nosuid', d.permissions.includes('w') ? 'rw' : 'ro'],
     })),
+    ...(rec.hostConfig.confinement?.privileged ? privilegedDevices(new Set(['null', 'zero', 'full', 'random', 'urandom', 'tty'])) : []),
     // --init: the helper itself (static) is pid 1, bound last so that no mount of the user hides it.
     ...(rec.hostConfig.init ? [{ destination: INIT_PATH, type: 'bind', source: nativeHelper(), options: ['bind', 'ro', 'nosuid', 'nodev'] }] : []),
   ];
+}
+
+/**
+ * --privileged: the host's devices the user can open (rootless podman's
+ * rule), bound in under the same names; the standard ones, terminals and
+ * ptmx excepted.
+ */
+export function privilegedDevices(skip: Set<string>, dev = '/dev'): OciMount[] {
+  let names: string[];
+  try { names = fs.readdirSync(dev); } catch { return []; }
+  return names.filter((n) => !skip.has(n) && !/^(tty\d*|pts|ptmx|console|shm|mqueue|core|fd|std(in|out|err))$/.test(n)).flatMap((n) => {
+    const p = path.join(dev, n);
+    try {
+      const st = fs.statSync(p);
+      if (!st.isCharacterDevice() && !st.isBlockDevice()) return [];
+      fs.accessSync(p, fs.constants.R_OK | fs.constants.W_OK);
+      return [{ destination: p, type: 'bind', source: p, options: ['bind', 'nosuid'] }];
+    } catch { return []; }
+  });
 }
 
 /** A mount of -v, --mount, --tmpfs or a VOLUME as the spec has it. */

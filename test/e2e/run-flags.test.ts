@@ -161,3 +161,14 @@ test('--hostname/--domainname, -e VAR from the environment, --entrypoint \'\', -
     img(), 'sh', '-c', 'hostname; cat /proc/sys/kernel/domainname; echo $FROM_HOST; pwd'], { env: { FROM_HOST: 'passed' } });
   assert.equal(r.stdout, 'h1\nexample.test\npassed\n/new/dir\n', r.stderr);
 });
+
+test('--privileged binds the host devices the user can open', { skip }, async () => {
+  const open = fs.readdirSync('/dev').filter((n) => /^(fuse|kvm|net)$/.test(n)).filter((n) => {
+    try { const st = fs.statSync(`/dev/${n}`); return st.isCharacterDevice() && (st.mode & 0o006) === 0o006; } catch { return false; }
+  });
+  if (!open.length) return;
+  const r = await t('run', '--rm', '--privileged', img(), 'sh', '-c', `test -c /dev/${open[0]} && echo present`);
+  assert.equal(r.stdout, 'present\n', r.stderr);
+  const plain = await t('run', '--rm', img(), 'sh', '-c', `test -e /dev/${open[0]} || echo absent`);
+  assert.equal(plain.stdout, 'absent\n');
+});
