@@ -1,5 +1,6 @@
 /** `run` and `create` as domain calls: find or pull the image, create, start (attached or not). */
 import fs from 'node:fs';
+import { Readable, Writable } from 'node:stream';
 import { findImage } from '../storage/images.ts';
 import { TspodError, UsageError } from '../errors.ts';
 import type { ImageRecord } from '../model/image.ts';
@@ -40,10 +41,25 @@ async function imageFor(req: CreateRequest): Promise<ImageRecord> {
   return (await pullImage({ store: req.store, reference: req.image, progress: req.progress, tlsVerify: req.tlsVerify, platform })).image;
 }
 
+/** -a: the streams not named get nothing (stdout, stderr) or give nothing (stdin). */
+function attachedStreams(io: AttachIo, streams: string[]): AttachIo {
+  if (!streams.length) return io;
+  const sink = new Writable({ write: (_c, _e, done) => done() }) as unknown as NodeJS.WriteStream;
+  const wanted = new Set(streams.map((s) => s.toLowerCase()));
+  return {
+    stdin: wanted.has('stdin') ? io.stdin : (Readable.from([]) as unknown as NodeJS.ReadStream),
+    stdout: wanted.has('stdout') ? io.stdout : sink,
+    stderr: wanted.has('stderr') ? io.stderr : sink,
+  };
+}
+
 /** --pull and --cidfile checked before anything is pulled or created. */
 function checkRequest(req: CreateRequest): void {
   if (req.pull !== undefined && !['always', 'missing', 'never'].includes(req.pull)) {
     throw new UsageError(`invalid argument "${req.pull}" for "--pull" flag: not one of always, missing, never`);
+  }
+  for (const a of (req as Partial<RunRequest>).attach ?? []) {
+    if (!['stdin', 'stdout', 'stderr'].includes(a.toLowerCase())) throw new UsageError(`invalid argument "${a}" for "--attach" flag: not one of stdin, stdout, stderr`);
   }
   if (req.cidfile && fs.existsSync(req.cidfile)) {
     throw new UsageError(`container ID file found, make sure the other container isn't running or delete ${req.cidfile}`);
@@ -62,6 +78,8 @@ export async function createFromImage(req: CreateRequest): Promise<ContainerReco
 
 export interface RunRequest extends CreateRequest {
   detach: boolean;
+  /** -a/--attach: the streams attached (all when empty): stdin, stdout, stderr. */
+  attach?: string[];
   io: AttachIo;
   detachKeys: Buffer;
 }
@@ -96,7 +114,7 @@ export async function runContainer(req: RunRequest): Promise<RunResult> {
     return { detached: true, id: rec.id };
   }
   const { attach } = await start({
-    attach: { io: req.io, tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys },
+    attach: { io: attachedStreams(req.io, req.attach ?? []), tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys },
   });
   if (attach?.detached) return { detached: true, id: rec.id };
   return { detached: false, exitCode: attach?.exitCode ?? 0 };

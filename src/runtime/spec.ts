@@ -230,7 +230,8 @@ export function execSpec(container: OciSpec, p: ExecProcess): OciSpec {
   if (p.user) annotations['io.tspod.user'] = p.user;
   return {
     ...container,
-    process: { ...container.process, args: p.args, env: p.env, cwd: p.cwd, terminal: p.terminal, user: ociUser(p.user) },
+    // Without -u the container's own user (keep-id's user, --group-add's groups).
+    process: { ...container.process, args: p.args, env: p.env, cwd: p.cwd, terminal: p.terminal, user: p.user ? ociUser(p.user) : container.process.user },
     annotations,
   };
 }

@@ -172,3 +172,14 @@ test('--privileged binds the host devices the user can open', { skip }, async ()
   const plain = await t('run', '--rm', img(), 'sh', '-c', `test -e /dev/${open[0]} || echo absent`);
   assert.equal(plain.stdout, 'absent\n');
 });
+
+test('-a stdout attaches only stdout; exec in a keep-id container runs as the user', { skip }, async () => {
+  const r = await t('run', '--rm', '-a', 'stdout', img(), 'sh', '-c', 'echo out; echo err >&2');
+  assert.deepEqual([r.stdout, r.stderr], ['out\n', '']);
+  const bad = await t('run', '--rm', '-a', 'stdweird', img(), 'true');
+  assert.equal(bad.status, 125);
+  assert.equal((await t('run', '-d', '--name', 'kid', '--userns=keep-id', img(), 'sleep', '100')).status, 0);
+  assert.equal((await t('exec', 'kid', 'id', '-u')).stdout, `${s.env.uid}\n`);
+  assert.equal((await t('exec', '-u', '0', 'kid', 'id', '-u')).stdout, '0\n');
+  await t('rm', '-f', 'kid');
+});
