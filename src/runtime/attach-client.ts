@@ -23,6 +23,8 @@ export interface AttachOptions {
   detachKeys: Buffer;
   /** Signals to tspod are sent to this pid (docker's --sig-proxy). */
   proxySignalsTo?: () => number;
+  /** --sig-proxy=false: tspod's signals stay tspod's (the container keeps running). */
+  sigProxy?: boolean;
 }
 
 export interface AttachResult { detached: boolean; exitCode?: number; error?: string }

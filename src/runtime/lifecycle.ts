@@ -122,7 +122,7 @@ export async function startContainer(store: Store, rec: ContainerRecord, opts: S
     const pid = started.type === 'started' ? started.pid : 0;
     monitor.release();
     if (!sock || !opts.attach) return { pid };
-    const attach = await relay(sock, { ...opts.attach, proxySignalsTo: () => pid });
+    const attach = await relay(sock, { ...opts.attach, proxySignalsTo: opts.attach.sigProxy === false ? undefined : () => pid });
     return { pid, attach };
   } catch (err) {
     monitor.release();

@@ -80,6 +80,8 @@ export interface RunRequest extends CreateRequest {
   detach: boolean;
   /** -a/--attach: the streams attached (all when empty): stdin, stdout, stderr. */
   attach?: string[];
+  /** --sig-proxy (default true). */
+  sigProxy?: boolean;
   io: AttachIo;
   detachKeys: Buffer;
 }
@@ -114,7 +116,7 @@ export async function runContainer(req: RunRequest): Promise<RunResult> {
     return { detached: true, id: rec.id };
   }
   const { attach } = await start({
-    attach: { io: attachedStreams(req.io, req.attach ?? []), tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys },
+    attach: { io: attachedStreams(req.io, req.attach ?? []), tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys, sigProxy: req.sigProxy },
   });
   if (attach?.detached) return { detached: true, id: rec.id };
   return { detached: false, exitCode: attach?.exitCode ?? 0 };

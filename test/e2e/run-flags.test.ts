@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { suite, skip } from './harness.ts';
 import { layered } from '../fixtures/images.ts';
 
@@ -182,4 +182,15 @@ test('-a stdout attaches only stdout; exec in a keep-id container runs as the us
   assert.equal((await t('exec', 'kid', 'id', '-u')).stdout, `${s.env.uid}\n`);
   assert.equal((await t('exec', '-u', '0', 'kid', 'id', '-u')).stdout, '0\n');
   await t('rm', '-f', 'kid');
+});
+
+test('--sig-proxy=false: a signal to the attached client leaves the container running', { skip }, async () => {
+  const argv = s.env.argv(['run', '--name', 'noproxy', '--sig-proxy=false', '--init', img(), 'sleep', '100']);
+  const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
+  for (let i = 0; i < 50 && !(await t('ps', '-q', '--filter', 'name=noproxy')).stdout; i++) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await t('inspect', '--format', '{{.State.Status}}', 'noproxy')).stdout, 'running\n');
+  await t('rm', '-f', 'noproxy');
 });

@@ -21,7 +21,7 @@ export class RunCommand extends CreateFlags {
 
   async run(): Promise<number> {
     const keys = parseDetachKeys(this.detachKeys);
-    const r = await runContainer({ ...this.createRequest(), detach: this.detach, io: this.io(), detachKeys: keys, attach: this.attachStreams });
+    const r = await runContainer({ ...this.createRequest(), detach: this.detach, io: this.io(), detachKeys: keys, attach: this.attachStreams, sigProxy: this.sigProxy });
     if (r.detached) {
       if (this.detach) this.out(r.id);
       return 0;
