@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import { nodeForTestUser, skip, who } from './harness.ts';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
@@ -32,7 +33,13 @@ function runProbe(driver: string): Report {
   if ('skip' in who) throw new Error(who.skip);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-netdrv-'));
   fs.chmodSync(runDir, 0o777);
-  const argv = [nodeForTestUser(), '--experimental-strip-types', '--no-warnings', probe, driver, path.join(runDir, 'run')];
+  // The checkout may be unreadable to the test user (CI clones under /root): the probe and the helper go as copies.
+  const bundle = path.join(runDir, 'probe.cjs');
+  buildSync({ entryPoints: [probe], bundle: true, platform: 'node', format: 'cjs', target: 'node22', outfile: bundle, logLevel: 'error' });
+  const rt = path.join(runDir, 'tspod-rt');
+  if (fs.existsSync(path.join(repo, 'dist', 'tspod-rt'))) fs.copyFileSync(path.join(repo, 'dist', 'tspod-rt'), rt);
+  for (const f of fs.readdirSync(runDir)) fs.chmodSync(path.join(runDir, f), 0o755);
+  const argv = [nodeForTestUser(), bundle, driver, path.join(runDir, 'run')];
   const asUser =
     process.getuid!() === 0 ? ['setpriv', '--reuid', String(who.uid), '--regid', String(who.gid), '--clear-groups', '--', ...argv] : argv;
   try {
@@ -40,7 +47,7 @@ function runProbe(driver: string): Report {
       encoding: 'utf8',
       timeout: 60_000,
       cwd: runDir,
-      env: { PATH: process.env.PATH, HOME: who.home, TSPOD_RT: path.join(repo, 'dist', 'tspod-rt') },
+      env: { PATH: process.env.PATH, HOME: who.home, TSPOD_RT: rt },
     });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     assert.ok(line.startsWith('{'), `the probe said: ${r.stdout}${r.stderr}`);
