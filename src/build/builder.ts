@@ -558,7 +558,6 @@ class Builder {
         if (!host || !fs.existsSync(host)) throw fail(ins, this.fileName, `--mount=${spec}: source \`${source}\` not found`);
         out.push({ type: 'bind', source: host, destination: abs(target), readOnly: kv.get('rw') !== 'true' && kv.get('readwrite') !== 'true' });
       } else if (type === 'tmpfs') {
-        continue; // the step's own upper dir takes the writes; nothing of it is kept in a cache mount's place
       } else throw fail(ins, this.fileName, `--mount type \`${type}\` is not supported`);
     }
     return out;

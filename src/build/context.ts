@@ -195,6 +195,6 @@ export async function openContext(opts: { contextArg: string; file?: string; std
   const candidates = [...(dockerfilePath ? [`${dockerfilePath}.dockerignore`] : []), path.join(dir, '.dockerignore'), path.join(dir, '.containerignore')];
   const ignoreFile = candidates.find((c) => fs.existsSync(c));
   const patterns = ignoreFile ? parseIgnore(fs.readFileSync(ignoreFile, 'utf8')) : [];
-  const keep = [...(dockerfilePath && dockerfilePath.startsWith(dir + path.sep) ? [path.relative(dir, dockerfilePath)] : []), '.dockerignore'];
+  const keep = [...(dockerfilePath?.startsWith(dir + path.sep) ? [path.relative(dir, dockerfilePath)] : []), '.dockerignore'];
   return { context: new BuildContext(dir, contextFilter(patterns, keep)), dockerfile, dockerfileName, temp };
 }

@@ -77,7 +77,7 @@ const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*$/;
 
 /** Splits `text` into lines and reads the parser directives at its top. */
 function directives(lines: string[], file: string): { escape: string; syntax?: string } {
-  let escape = '\\';
+  let esc = '\\';
   let syntax: string | undefined;
   const seen = new Set<string>();
   for (let i = 0; i < lines.length; i++) {
@@ -89,10 +89,10 @@ function directives(lines: string[], file: string): { escape: string; syntax?: s
     seen.add(key);
     if (key === 'escape') {
       if (m[2] !== '\\' && m[2] !== '`') throw dockerfileError(file, i + 1, `invalid escape token '${m[2]}' does not match ` + '` or \\');
-      escape = m[2];
+      esc = m[2];
     } else if (key === 'syntax') syntax = m[2];
   }
-  return { escape, syntax };
+  return { escape: esc, syntax };
 }
 
 /** The heredoc markers of an instruction line: `<<EOF`, `<<-EOF`, `<<"EOF"`. */
@@ -187,12 +187,12 @@ function check(ins: Instruction, file: string): void {
 /** Parses a Dockerfile's text. `file` names it in errors. */
 export function parseDockerfile(source: string, file = 'Dockerfile'): Dockerfile {
   const lines = source.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const { escape, syntax } = directives(lines, file);
+  const { escape: esc, syntax } = directives(lines, file);
   const instructions: Instruction[] = [];
   const isComment = (l: string) => /^\s*#/.test(l);
   const continues = (l: string) => {
     const t = l.replace(/\s+$/, '');
-    return t.endsWith(escape) && !t.endsWith(escape + escape) ? t.slice(0, -1) : undefined;
+    return t.endsWith(esc) && !t.endsWith(esc + esc) ? t.slice(0, -1) : undefined;
   };
   let i = 0;
   while (i < lines.length) {
@@ -235,7 +235,7 @@ export function parseDockerfile(source: string, file = 'Dockerfile'): Dockerfile
     }
     instructions.push(parseInstruction(joined, start + 1, file, heredocs));
   }
-  const df: Dockerfile = { escape, syntax, metaArgs: [], stages: [] };
+  const df: Dockerfile = { escape: esc, syntax, metaArgs: [], stages: [] };
   for (const ins of instructions) {
     if (ins.cmd === 'FROM') {
       const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.text)!;

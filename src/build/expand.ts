@@ -112,15 +112,15 @@ class Lexer {
 }
 
 /** One word: quotes removed, variables expanded. */
-export function expandWord(word: string, vars: Vars, escape = '\\'): string {
-  return new Lexer(word, vars, escape).word();
+export function expandWord(word: string, vars: Vars, esc = '\\'): string {
+  return new Lexer(word, vars, esc).word();
 }
 
 /**
  * Splits on unquoted whitespace, keeping quotes and escapes as written
  * (each piece then goes through expandWord).
  */
-export function splitWords(text: string, escape = '\\'): string[] {
+export function splitWords(text: string, esc = '\\'): string[] {
   const out: string[] = [];
   let cur = '';
   let quote = '';
@@ -129,7 +129,7 @@ export function splitWords(text: string, escape = '\\'): string[] {
     const c = text[i];
     if (quote) {
       cur += c;
-      if (c === escape && quote === '"' && i + 1 < text.length) cur += text[++i];
+      if (c === esc && quote === '"' && i + 1 < text.length) cur += text[++i];
       else if (c === quote) quote = '';
       continue;
     }
@@ -139,7 +139,7 @@ export function splitWords(text: string, escape = '\\'): string[] {
     }
     has = true;
     cur += c;
-    if (c === escape && i + 1 < text.length) cur += text[++i];
+    if (c === esc && i + 1 < text.length) cur += text[++i];
     else if (c === '"' || c === "'") quote = c;
   }
   if (has) out.push(cur);
@@ -147,27 +147,27 @@ export function splitWords(text: string, escape = '\\'): string[] {
 }
 
 /** Words of `text`, each expanded. */
-export function expandWords(text: string, vars: Vars, escape = '\\'): string[] {
-  return splitWords(text, escape).map((w) => expandWord(w, vars, escape));
+export function expandWords(text: string, vars: Vars, esc = '\\'): string[] {
+  return splitWords(text, esc).map((w) => expandWord(w, vars, esc));
 }
 
 /**
  * ENV and LABEL pairs: `K=V K2="v 2"`, or the old `KEY value words` form
  * (the rest of the line is the value). Keys and values are expanded.
  */
-export function keyValues(text: string, vars: Vars, escape = '\\', cmd = 'ENV'): Array<[string, string]> {
-  const words = splitWords(text, escape);
+export function keyValues(text: string, vars: Vars, esc = '\\', cmd = 'ENV'): Array<[string, string]> {
+  const words = splitWords(text, esc);
   if (!words.length) return [];
   if (!words[0].includes('=')) {
     const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(text)!;
     if (!m[2]) throw new TspodError('ERR_TSPOD_DOCKERFILE', `${cmd} names can not be blank`);
-    return [[expandWord(m[1], vars, escape), expandWord(m[2].trim(), vars, escape)]];
+    return [[expandWord(m[1], vars, esc), expandWord(m[2].trim(), vars, esc)]];
   }
   return words.map((w) => {
     const i = w.indexOf('=');
     if (i < 0) throw new TspodError('ERR_TSPOD_DOCKERFILE', `${cmd} ${w}: must be of the form: name=value`);
-    const key = expandWord(w.slice(0, i), vars, escape);
+    const key = expandWord(w.slice(0, i), vars, esc);
     if (!key) throw new TspodError('ERR_TSPOD_DOCKERFILE', `${cmd} names can not be blank`);
-    return [key, expandWord(w.slice(i + 1), vars, escape)];
+    return [key, expandWord(w.slice(i + 1), vars, esc)];
   });
 }

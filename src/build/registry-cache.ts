@@ -11,7 +11,7 @@ import { pullImage } from '../image/pull.ts';
 import { formatReference, parseReference } from '../image/reference.ts';
 import type { Hold, Store } from '../storage/store.ts';
 import type { BuildCache, CacheRecord } from './cache.ts';
-import { TspodError } from '../errors.ts';
+import type { TspodError } from '../errors.ts';
 
 const FIELD = 'io.tspod.build-cache';
 

@@ -3,7 +3,7 @@
  * only touch the config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME,
  * WORKDIR, STOPSIGNAL, ONBUILD), applied to an image config's `config`.
  */
-import { TspodError, UsageError } from '../errors.ts';
+import { type TspodError, UsageError } from '../errors.ts';
 
 export type ContainerConfig = Record<string, any>;
 

@@ -19,11 +19,12 @@ import { containerSpec, rootfsBackends } from '../runtime/spec.ts';
 import { healthLoop } from '../runtime/health.ts';
 import { startInit } from '../runtime/oci-runtime.ts';
 import { writeJsonVolatile } from '../storage/atomic.ts';
-import { FRAME, FrameDecoder, encodeFrame } from './protocol.ts';
-import { formatChunk, logTime, type Stream } from './logfile.ts';
+import { FRAME, FrameDecoder, encodeFrame } from '../model/attach-frames.ts';
+import { formatChunk, logTime, type Stream } from '../model/log-record.ts';
 import { readPersistent, writePersistent, writeLive, initRecord, observedState } from '../storage/state.ts';
 import type { PersistentState, LiveState } from '../model/state.ts';
 import { ContainerLayout } from '../storage/layout.ts';
+import type { MonitorEvent, StartRequest } from '../model/monitor-events.ts';
 import { procRef } from '../sys/proc.ts';
 import { parseNetworkMode, waitsForNetwork } from '../network/mode.ts';
 import { outboundOf } from '../network/hosts.ts';
@@ -39,7 +40,7 @@ interface NetworkRun {
   stop(): Promise<void>;
 }
 import { ensureHolder } from '../network/holder.ts';
-import { shouldRestart, nextDelay, parseRestartPolicy } from './restart.ts';
+import { shouldRestart, nextDelay, parseRestartPolicy } from '../model/restart-policy.ts';
 import { onLines } from './lines.ts';
 import { unlockPty, setWinsize } from '../sys/libc.ts';
 import type { ContainerRecord } from '../model/container.ts';
@@ -49,12 +50,6 @@ import { describeError, EXIT_TSPOD_FAILED, TspodError } from '../errors.ts';
 
 const debug = logger('monitor');
 
-export interface StartRequest { type: 'start'; rows?: number; cols?: number }
-export type MonitorEvent =
-  | { type: 'listening' }
-  | { type: 'started'; pid: number }
-  | { type: 'error'; code: string; message: string; exit: number }
-  | { type: 'exited'; exitCode: number };
 
 interface RunResult {
   exitCode: number;

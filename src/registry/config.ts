@@ -295,7 +295,7 @@ export function shortNameCandidates(conf: RegistriesConf, name: string): string[
   const alias = conf.aliases[bare] ?? conf.aliases[bare.replace(/^library\//, '')];
   if (alias) return [`${alias}${suffix}`];
   const search = conf.unqualifiedSearch;
-  if (!search || !search.length) return [name];
+  if (!search?.length) return [name];
   if (search.length > 1 && conf.shortNameMode === 'enforcing') {
     throw new TspodError('ERR_TSPOD_INVALID_REFERENCE', `short name \`${name}\` is ambiguous (short-name-mode is enforcing and it may come from ${search.join(', ')}): use a fully qualified name or an alias`);
   }

@@ -6,7 +6,7 @@
  */
 import { RegistryClient } from './client.ts';
 import { findCredentials, isInsecure, loadRegistriesConf } from './config.ts';
-import { TspodError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('registry');

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import os from 'node:os';
-import { FRAME, FrameDecoder, encodeFrame } from '../monitor/protocol.ts';
+import { FRAME, FrameDecoder, encodeFrame } from '../model/attach-frames.ts';
 import { TspodError, UsageError } from '../errors.ts';
 
 export interface AttachIo {

@@ -11,7 +11,7 @@ import type { ImageRecord } from '../model/image.ts';
 import type { Store } from '../storage/store.ts';
 import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './env.ts';
 import { TspodError, UsageError } from '../errors.ts';
-import { parseRestartPolicy, formatRestartPolicy } from '../monitor/restart.ts';
+import { parseRestartPolicy, formatRestartPolicy } from '../model/restart-policy.ts';
 import { planNetwork, type NetworkFlags } from '../network/plan.ts';
 import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../network/hosts.ts';

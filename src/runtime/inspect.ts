@@ -11,7 +11,7 @@ import { hasHealthcheck, readHealth } from './health.ts';
 import type { Container } from './lifecycle.ts';
 import type { ImageRecord } from '../model/image.ts';
 import type { Store } from '../storage/store.ts';
-import { parseRestartPolicy } from '../monitor/restart.ts';
+import { parseRestartPolicy } from '../model/restart-policy.ts';
 import { dockerPortMap } from '../network/ports.ts';
 import { SLIRP } from '../slirp/usermode.ts';
 import { endpointsOn, listNetworks } from '../network/networks.ts';

@@ -12,7 +12,7 @@ import { checkHostPorts } from '../network/allocate.ts';
 import { observedState, isActive, containerPids as pidsOf, mark } from '../storage/state.ts';
 import type { ContainerState } from '../model/state.ts';
 import type { ContainerLayout } from '../storage/layout.ts';
-import type { MonitorEvent } from '../monitor/monitor.ts';
+import type { MonitorEvent } from '../model/monitor-events.ts';
 import { connectMonitor, relay, type AttachOptions, type AttachResult } from './attach-client.ts';
 import { findContainer } from '../storage/containers.ts';
 import type { ContainerRecord } from '../model/container.ts';

@@ -1,6 +1,6 @@
 /** Reading a container's log: --since/--until/--tail filters, and following while it runs. */
 import fs from 'node:fs';
-import { parseRecord, parseTimeArg, type LogRecord } from '../monitor/logfile.ts';
+import { parseRecord, parseTimeArg, type LogRecord } from '../model/log-record.ts';
 import { observedState, isActive } from '../storage/state.ts';
 import type { Container } from './lifecycle.ts';
 import { UsageError } from '../errors.ts';

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { suite, skip } from './harness.ts';
-import { startProxy, type Proxy } from '../fixtures/proxy.ts';
+import { startProxy, type Proxy as RegistryProxy } from '../fixtures/proxy.ts';
 import { entrypointImage } from '../fixtures/images.ts';
 
 const s = suite({ 'test/entry': entrypointImage });
 const SECRET = 'pw-Sup3r-s3cret';
 const B64 = Buffer.from(`alice:${SECRET}`).toString('base64');
-let proxy: Proxy;
+let proxy: RegistryProxy;
 let env: Record<string, string>;
 after(() => proxy?.stop());
 

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { commitContainer } from '../../image/container-fs.ts';
+import { commitContainer } from '../../runtime/commit.ts';
 
 export class CommitCommand extends TspodCommand {
   static paths = [['commit'], ['container', 'commit']];

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { diffContainer } from '../../image/container-fs.ts';
+import { diffContainer } from '../../runtime/commit.ts';
 
 export class DiffCommand extends TspodCommand {
   static paths = [['diff'], ['container', 'diff']];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { exportContainer } from '../../image/container-fs.ts';
+import { exportContainer } from '../../runtime/commit.ts';
 import { UsageError, fileError } from '../../errors.ts';
 
 export class ExportCommand extends TspodCommand {

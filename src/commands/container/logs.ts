@@ -2,7 +2,7 @@ import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { lookup } from '../../runtime/lifecycle.ts';
 import { readLogs } from '../../runtime/logs.ts';
-import { recordText } from '../../monitor/logfile.ts';
+import { recordText } from '../../model/log-record.ts';
 import { UsageError } from '../../errors.ts';
 
 export class LogsCommand extends TspodCommand {

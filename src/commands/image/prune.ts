@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { pruneImages } from '../../image/prune.ts';
+import { pruneImages } from '../../system/prune.ts';
 import { humanSize } from '../../ui/format.ts';
 
 export class ImagePruneCommand extends TspodCommand {

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { diskUsageReport } from '../../image/prune.ts';
+import { diskUsageReport } from '../../system/prune.ts';
 import { familiarNames } from '../../runtime/image-filters.ts';
 import { humanAgo, humanSize } from '../../ui/format.ts';
 import { compileTemplate } from '../../ui/template.ts';

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { pruneSystem } from '../../image/prune.ts';
+import { pruneSystem } from '../../system/prune.ts';
 import { humanSize } from '../../ui/format.ts';
 
 export class SystemPruneCommand extends TspodCommand {

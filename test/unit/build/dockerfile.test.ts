@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDockerfile, flag, flagValues } from '../../../src/build/dockerfile.ts';
-import { TspodError } from '../../../src/errors.ts';
+import type { TspodError } from '../../../src/errors.ts';
 
 const code = (fn: () => unknown) => { try { fn(); } catch (e) { return [(e as TspodError).code, (e as Error).message]; } return undefined; };
 

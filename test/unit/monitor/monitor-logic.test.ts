@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRestartPolicy, shouldRestart, nextDelay, formatRestartPolicy } from '../../../src/monitor/restart.ts';
-import { formatChunk, parseRecord, recordText, parseTimeArg, logTime } from '../../../src/monitor/logfile.ts';
-import { encodeFrame, FrameDecoder, FRAME } from '../../../src/monitor/protocol.ts';
+import { parseRestartPolicy, shouldRestart, nextDelay, formatRestartPolicy } from '../../../src/model/restart-policy.ts';
+import { formatChunk, parseRecord, recordText, parseTimeArg, logTime } from '../../../src/model/log-record.ts';
+import { encodeFrame, FrameDecoder, FRAME } from '../../../src/model/attach-frames.ts';
 
 test('restart policies decide like docker', () => {
   const onFailure3 = parseRestartPolicy('on-failure:3');

@@ -3,7 +3,7 @@
  * container uses), `system prune` (stopped containers, unused networks,
  * those images, and with --volumes unused volumes), `system df`.
  */
-import { removeImage, collectGarbage } from './remove.ts';
+import { removeImage, collectGarbage } from '../image/remove.ts';
 import { listContainers } from '../runtime/lifecycle.ts';
 import { removeContainer } from '../runtime/remove.ts';
 import { diskUsage } from '../runtime/inspect.ts';
@@ -14,7 +14,7 @@ import type { ImageRecord } from '../storage/images.ts';
 import type { Store } from '../storage/store.ts';
 import { pruneVolumes, volumesInUse } from '../volume/volumes.ts';
 import { listVolumes, volumeDir } from '../volume/records.ts';
-import { TspodError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 
 export const PRUNE_FILTERS = ['until', 'label', 'label!'] as const;
 
@@ -122,7 +122,7 @@ export function diskUsageReport(store: Store): DiskUsage {
   return {
     rows: [
       { type: 'Images', total: images.length, active: dfImages.filter((i) => i.containers > 0).length, size: imagesSize, reclaimable: allLayers.filter((l) => !activeLayers.has(l)).reduce((a, l) => a + layerSize(l), 0) },
-      { type: 'Containers', total: containers.length, active: containers.filter((c) => isActive(c.state)).length, size: dfContainers.reduce((a, c) => a + c.size, 0), reclaimable: dfContainers.filter((c, i) => !isActive(containers[i].state)).reduce((a, c) => a + c.size, 0) },
+      { type: 'Containers', total: containers.length, active: containers.filter((c) => isActive(c.state)).length, size: dfContainers.reduce((a, c) => a + c.size, 0), reclaimable: dfContainers.filter((_c, i) => !isActive(containers[i].state)).reduce((a, c) => a + c.size, 0) },
       { type: 'Local Volumes', total: dfVolumes.length, active: dfVolumes.filter((v) => v.links > 0).length, size: dfVolumes.reduce((a, v) => a + v.size, 0), reclaimable: dfVolumes.filter((v) => !v.links).reduce((a, v) => a + v.size, 0) },
       { type: 'Build Cache', total: 0, active: 0, size: 0, reclaimable: 0 },
     ],
