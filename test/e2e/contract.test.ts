@@ -4,19 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { suite, skip } from './harness.ts';
-import { layered } from '../fixtures/images.ts';
-import { busyboxBase } from '../fixtures/oci-image.ts';
+import { layered, webImage } from '../fixtures/images.ts';
+import { fetchSoon } from './http.ts';
 import { freePort } from '../fixtures/registry.ts';
 
 const s = suite({
   'test/layered': layered,
-  'test/web': {
-    layers: [{ entries: [...busyboxBase(), { path: 'www', type: 'dir' }, { path: 'www/index.html', content: 'served by httpd\n' }] }],
-    config: { Cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], ExposedPorts: { '80/tcp': {} } },
-  },
+  'test/web': webImage,
 }, { pull: ['test/layered', 'test/web'] });
 const img = () => s.ref('test/layered');
 const t = (...args: string[]) => s.env.tspod(args);
@@ -79,19 +75,6 @@ test('-t sets TERM=xterm unless -e TERM is given, for run and exec', { skip }, a
   await t('rm', '-f', 'termy');
 });
 
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
-    }).on('error', reject).on('timeout', function (this: http.ClientRequest) { this.destroy(new Error('timeout')); });
-  });
-}
-async function fetchSoon(port: number): Promise<string> {
-  for (let i = 0; ; i++) {
-    try { return await get(port); } catch (err) { if (i > 50) throw err; await sleep(100); }
-  }
-}
 
 test('two address-qualified ports on one container; a port published twice is one line of tspod\'s', { skip }, async () => {
   const [a, b] = [await freePort(), await freePort()];

@@ -6,42 +6,25 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { suite, skip, nodeForTestUser } from './harness.ts';
-import { layered } from '../fixtures/images.ts';
-import { busyboxBase } from '../fixtures/oci-image.ts';
+import { layered, webImage } from '../fixtures/images.ts';
+import { fetchSoon } from './http.ts';
 import { freePort } from '../fixtures/registry.ts';
 
 const s = suite({
   'test/layered': layered,
-  'test/web': {
-    layers: [{ entries: [...busyboxBase(), { path: 'www', type: 'dir' }, { path: 'www/index.html', content: 'served by httpd\n' }] }],
-    config: { Cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], ExposedPorts: { '80/tcp': {} } },
-  },
+  'test/web': webImage,
 }, { pull: ['test/layered', 'test/web'] });
 const img = () => s.ref('test/layered');
 const web = () => s.ref('test/web');
 const t = (...args: string[]) => s.env.tspod(args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function get(port: number, host = '127.0.0.1'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get({ host, port, path: '/', timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
-    }).on('error', reject).on('timeout', function (this: http.ClientRequest) { this.destroy(new Error('timeout')); });
-  });
-}
 
-async function fetchSoon(port: number): Promise<string> {
-  for (let i = 0; ; i++) {
-    try { return await get(port); } catch (err) { if (i > 50) throw err; await sleep(100); }
-  }
-}
 
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -12,17 +12,15 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { suite, skip, SOLO_USER } from './harness.ts';
-import { layered } from '../fixtures/images.ts';
+import { layered, webImage } from '../fixtures/images.ts';
+import { get, fetchSoon } from './http.ts';
 import { busyboxBase } from '../fixtures/oci-image.ts';
 import { freePort, pushImage } from '../fixtures/registry.ts';
 import { startProxy } from '../fixtures/proxy.ts';
 
 const s = suite({
   'test/layered': layered,
-  'test/web': {
-    layers: [{ entries: [...busyboxBase(), { path: 'www', type: 'dir' }, { path: 'www/index.html', content: 'served by httpd\n' }] }],
-    config: { Cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], ExposedPorts: { '80/tcp': {} } },
-  },
+  'test/web': webImage,
 }, { pull: ['test/layered', 'test/web'] });
 const img = () => s.ref('test/layered');
 const t = (...args: string[]) => s.env.tspod(args);
@@ -207,20 +205,7 @@ test('the Node inside tspod takes no options: argv after the image and NODE_OPTI
   assert.equal(inspectFlag.status, 125);
 });
 
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
-    }).on('error', reject).on('timeout', function (this: http.ClientRequest) { this.destroy(new Error('timeout')); });
-  });
-}
 
-async function fetchSoon(port: number): Promise<string> {
-  for (let i = 0; ; i++) {
-    try { return await get(port); } catch (err) { if (i > 50) throw err; await sleep(100); }
-  }
-}
 
 test('a dead network helper takes its container along: never Up without a network; start recovers', { skip }, async () => {
   const port = await freePort();
