@@ -187,13 +187,56 @@ container_address (struct in_addr *out, rt_error *err)
   return found ? 0 : rt_fail (err, "the container has no IPv4 address to forward to");
 }
 
+/*
+ * Empty pipes of ended connections, kept for the next ones: with a new
+ * connection per request, pipe2 and close were a third of the syscalls.
+ */
+#define POOL_MAX 128
+static int pool[POOL_MAX][2];
+static int pooled;
+
+static int
+take_pipe (int p[2])
+{
+  if (pooled > 0)
+    {
+      pooled--;
+      p[0] = pool[pooled][0];
+      p[1] = pool[pooled][1];
+      return 0;
+    }
+  return pipe2 (p, O_NONBLOCK | O_CLOEXEC);
+}
+
+/* Keeps an empty pipe for reuse; one still holding bytes (a broken flow) is closed. */
+static void
+give_pipe (struct flow *f)
+{
+  if (f->pipe_r < 0)
+    return;
+  if (f->pending == 0 && pooled < POOL_MAX)
+    {
+      pool[pooled][0] = f->pipe_r;
+      pool[pooled][1] = f->pipe_w;
+      pooled++;
+    }
+  else
+    {
+      close (f->pipe_r);
+      close (f->pipe_w);
+    }
+  f->pipe_r = f->pipe_w = -1;
+}
+
 static void
 close_fds (struct conn *c)
 {
-  int fds[] = { c->client, c->upstream, c->up.pipe_r, c->up.pipe_w, c->down.pipe_r, c->down.pipe_w };
-  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
-    if (fds[i] >= 0)
-      close (fds[i]);
+  give_pipe (&c->up);
+  give_pipe (&c->down);
+  if (c->client >= 0)
+    close (c->client);
+  if (c->upstream >= 0)
+    close (c->upstream);
 }
 
 /* Frees a connection that never reached epoll. */
@@ -243,7 +286,7 @@ init_flow (struct flow *f, int from, int to)
   f->from = from;
   f->to = to;
   f->pipe_r = f->pipe_w = -1;
-  if (pipe2 (p, O_NONBLOCK | O_CLOEXEC) < 0)
+  if (take_pipe (p) < 0)
     return -1;
   f->pipe_r = p[0];
   f->pipe_w = p[1];
