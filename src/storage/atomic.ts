@@ -58,3 +58,28 @@ export function readJson<T>(file: string, fallback: T): T {
     throw new TspodError('ERR_TSPOD_STORAGE', `reading \`${file}\`: not valid JSON`, { cause: err });
   }
 }
+
+/**
+ * Writes what `produce` streams into `file` through a temp file beside it,
+ * renamed into place only when all of it was written: a failure (or a
+ * Ctrl-C) never leaves half a file under the name.
+ */
+export async function streamToFileAtomic(file: string, produce: (out: fs.WriteStream) => Promise<void>): Promise<void> {
+  const tmp = `${file}.tspod-${process.pid}.tmp`;
+  let out: fs.WriteStream;
+  try {
+    out = fs.createWriteStream(tmp, { flags: 'wx' });
+    await new Promise((res, rej) => out.once('open', res).once('error', rej));
+  } catch (err) {
+    throw fileError('creating', file, err);
+  }
+  try {
+    await produce(out);
+    await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    out.destroy();
+    fs.rmSync(tmp, { force: true });
+    throw (err as NodeJS.ErrnoException).syscall ? fileError('writing', file, err) : err;
+  }
+}

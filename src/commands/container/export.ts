@@ -1,8 +1,8 @@
-import fs from 'node:fs';
+import { streamToFileAtomic } from '../../storage/atomic.ts';
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
 import { exportContainer } from '../../runtime/commit.ts';
-import { UsageError, fileError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 
 export class ExportCommand extends TspodCommand {
   static paths = [['export'], ['container', 'export']];
@@ -24,16 +24,6 @@ export class ExportCommand extends TspodCommand {
       await exportContainer(store, this.container, stdout);
       return;
     }
-    const tmp = `${this.output}.tspod-${process.pid}.tmp`;
-    const file = fs.createWriteStream(tmp);
-    try {
-      await exportContainer(store, this.container, file);
-      await new Promise<void>((res, rej) => file.end((err?: Error | null) => (err ? rej(err) : res())));
-      fs.renameSync(tmp, this.output);
-    } catch (err) {
-      file.destroy();
-      fs.rmSync(tmp, { force: true });
-      throw (err as NodeJS.ErrnoException).syscall ? fileError('writing', this.output, err) : err;
-    }
+    await streamToFileAtomic(this.output, (file) => exportContainer(store, this.container, file));
   }
 }

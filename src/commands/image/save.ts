@@ -1,9 +1,9 @@
-import fs from 'node:fs';
+import { streamToFileAtomic } from '../../storage/atomic.ts';
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { TspodCommand } from '../base.ts';
 import { saveImages, ARCHIVE_FORMATS } from '../../image/archive.ts';
-import { UsageError, fileError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 
 export class SaveCommand extends TspodCommand {
   static paths = [['save'], ['image', 'save']];
@@ -38,17 +38,6 @@ export class SaveCommand extends TspodCommand {
       await saveImages({ store, images: this.images, format: this.format, out: stdout });
       return;
     }
-    const tmp = `${this.output}.tspod-${process.pid}.tmp`;
-    let file: fs.WriteStream;
-    try { file = fs.createWriteStream(tmp, { flags: 'wx' }); await new Promise((res, rej) => file.once('open', res).once('error', rej)); } catch (err) { throw fileError('creating', this.output, err); }
-    try {
-      await saveImages({ store, images: this.images, format: this.format, out: file });
-      await new Promise<void>((res, rej) => file.end((err?: Error | null) => (err ? rej(err) : res())));
-      fs.renameSync(tmp, this.output);
-    } catch (err) {
-      file.destroy();
-      fs.rmSync(tmp, { force: true });
-      throw (err as NodeJS.ErrnoException).syscall ? fileError('writing', this.output, err) : err;
-    }
+    await streamToFileAtomic(this.output, (file) => saveImages({ store, images: this.images, format: this.format, out: file }));
   }
 }
