@@ -33,6 +33,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,6 +150,40 @@ container_main (const spec *s, channel *ch, rt_error *err)
   return process_exec (s, &opts, err);
 }
 
+/*
+ * `init --hand-over` (the native monitor, monitor.c): pid 1 is made the
+ * monitor's own child (clone with CLONE_PARENT), so no process stays between
+ * them: its stdio are the monitor's pipes as they are, its parent-death
+ * signal is the monitor's death, and this process exits once it is forked.
+ */
+static int
+hand_over (const char *spec_path, channel *ch)
+{
+  rt_error err = { 0 };
+  spec s;
+  pid_t pid;
+
+  if (spec_read (spec_path, &s, &err) < 0 || enter_namespaces (&s, &err) < 0)
+    goto failed;
+  pid = (pid_t) syscall (SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      rt_fail_errno (&err, "starting the container's pid 1 (clone with CLONE_PARENT)");
+      goto failed;
+    }
+  if (pid == 0)
+    {
+      container_main (&s, ch, &err);
+      channel_send_error (ch, &err);
+      _exit (rt_status (&err));
+    }
+  return 0;
+
+failed:
+  channel_send_error (ch, &err);
+  return rt_status (&err);
+}
+
 int
 init_main (int argc, char **argv)
 {
@@ -166,9 +201,11 @@ init_main (int argc, char **argv)
       goto failed;
     }
   signal (SIGPIPE, SIG_IGN); /* a monitor that went away is an error, not a signal */
+  if (argc == 3 && strcmp (argv[1], "--hand-over") == 0)
+    return hand_over (argv[2], &ch);
   if (argc != 2)
     {
-      rt_fail (&err, "usage: tspod-rt init SPEC.json");
+      rt_fail (&err, "usage: tspod-rt init [--hand-over] SPEC.json");
       goto failed;
     }
   if (spec_read (argv[1], &s, &err) < 0 || enter_namespaces (&s, &err) < 0 || stdio_prepare (&relay, &err) < 0)

@@ -3,7 +3,8 @@
  * TypeScript engine decides everything and starts this helper with a job
  * (docs/runtime.md):
  *
- *   tspod-rt init SPEC.json                             a container (init.c)
+ *   tspod-rt monitor MONITOR.json                       a container's resident monitor (monitor.c)
+ *   tspod-rt init [--hand-over] SPEC.json               a container (init.c)
  *   tspod-rt exec [--detach] PID SPEC.json              a process in a container (exec.c)
  *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...   published TCP ports (forward.c)
  *   tspod-rt reap -- CMD [ARG...]                       pid 1 of `run --init`, inside the container (reap.c)
@@ -14,6 +15,7 @@
 #include "exec.h"
 #include "forward.h"
 #include "init.h"
+#include "monitor.h"
 #include "reap.h"
 #include "test.h"
 
@@ -26,6 +28,8 @@ main (int argc, char **argv)
   rt_error err = { 0 };
   const char *job = argc >= 2 ? argv[1] : "";
 
+  if (strcmp (job, "monitor") == 0)
+    return monitor_main (argc - 1, argv + 1);
   if (strcmp (job, "init") == 0)
     return init_main (argc - 1, argv + 1);
   if (strcmp (job, "exec") == 0)
@@ -43,6 +47,6 @@ main (int argc, char **argv)
     return reap_main (argc - 1, argv + 1);
   if (strncmp (job, "test-", 5) == 0)
     return test_main (argc - 1, argv + 1);
-  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: init, exec, forward, reap)\n", job);
+  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: monitor, init, exec, forward, reap)\n", job);
   return 125;
 }

@@ -1,6 +1,5 @@
 // Builds tspod:
 //   dist/tspod.cjs       the CLI bundle (run with Node 22: node dist/tspod.cjs)
-//   dist/monitor.cjs     the per-container monitor's own small bundle
 //   dist/koffi/...       koffi's native addon, where src/sys/koffi.ts looks
 //   dist/tspod-rt        the native runtime helper, from native/*.c (cc -static)
 //   dist/tspod           the single executable: Node 22 (the `node` npm
@@ -18,8 +17,6 @@ const dist = path.join(root, 'dist');
 fs.mkdirSync(dist, { recursive: true });
 const common = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', sourcemap: 'linked', logLevel: 'warning' };
 await build({ ...common, entryPoints: [path.join(root, 'src/main.ts')], outfile: path.join(dist, 'tspod.cjs'), banner: { js: '#!/usr/bin/env node' } });
-// The monitor stays resident beside every container: its own small bundle keeps it small.
-await build({ ...common, entryPoints: [path.join(root, 'src/monitor/entry.ts')], outfile: path.join(dist, 'monitor.cjs') });
 // The native helper (native/*.c): statically linked, so it runs on any distro;
 // libseccomp and jansson from Debian's static archives (libseccomp-dev, libjansson-dev).
 const rt = path.join(dist, 'tspod-rt');
@@ -73,7 +70,7 @@ if (!process.env.TSPOD_NO_SEA) {
       nodePath: node,
       seaConfig: {
         assets: {
-          'tspod.cjs': path.join(dist, 'tspod.cjs'), 'monitor.cjs': path.join(dist, 'monitor.cjs'), 'koffi.node': dest,
+          'tspod.cjs': path.join(dist, 'tspod.cjs'), 'koffi.node': dest,
           'tspod-rt': rt,
         },
         disableExperimentalSEAWarning: true,

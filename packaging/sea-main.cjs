@@ -1,14 +1,13 @@
-// The entry of the single executable: runs the monitor bundle for
-// `tspod __monitor ...` (a small resident process), the CLI bundle otherwise.
-// Both travel as SEA assets; their `require` can load files from disk (the
-// extracted koffi addon), which the SEA's own require cannot.
+// The entry of the single executable: runs the CLI bundle, which travels as
+// a SEA asset; its `require` can load files from disk (the extracted koffi
+// addon), which the SEA's own require cannot.
 'use strict';
 const { getAsset } = require('node:sea');
 const { createRequire } = require('node:module');
 const { compileFunction } = require('node:vm');
 const path = require('node:path');
 
-const name = { __monitor: 'monitor.cjs' }[process.argv[2]] ?? 'tspod.cjs';
+const name = 'tspod.cjs';
 const source = getAsset(name, 'utf8').replace(/^#!.*/, '');
 const filename = path.join(path.dirname(process.execPath), name);
 const main = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });

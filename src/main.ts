@@ -11,10 +11,10 @@ import type { TspodContext } from './commands/base.ts';
 import { FlagError, parseGlobals, normalize, translateClipanionError, type Globals, type Parsed } from './cli/argv.ts';
 
 async function internal(entry: string, args: string[]): Promise<void> {
-  if (entry === '__monitor') {
-    // Used when the monitor bundle is not beside this one (e.g. packaged as one file).
-    const { monitorMain } = await import('./monitor/monitor.ts');
-    await monitorMain(args[0], args[1], args[2]);
+  if (entry === '__health' || entry === '__cleanup') {
+    // Run by a container's native monitor (src/runtime/monitor-hooks.ts).
+    const { healthHook, cleanupHook } = await import('./runtime/monitor-hooks.ts');
+    await (entry === '__health' ? healthHook : cleanupHook)(args[0], args[1], args[2]);
   }
   if (entry === '__cp') {
     // Reports on fd 3 itself; everything it needs is loaded before it chroots.
@@ -33,15 +33,9 @@ async function internal(entry: string, args: string[]): Promise<void> {
     }
   }
   if (entry === '__unpack') {
-    const { unpackLayer } = await import('./layer/unpack.ts');
-    try {
-      const ok = await unpackLayer(args[0], args[1], { chown: args[2] === 'chown' });
-      process.stdout.write(JSON.stringify({ ok }) + '\n');
-    } catch (err) {
-      const code = (err as { code?: string }).code?.startsWith('ERR_TSPOD') ? (err as { code: string }).code : 'ERR_TSPOD_LAYER';
-      process.stdout.write(JSON.stringify({ error: { code, message: describeError(err) } }) + '\n');
-      process.exitCode = 1;
-    }
+    // args: source (a blob file, or - for stdin), dest, chown|nochown, [tar-split file]; reports one JSON line on stdout.
+    const { unpackMain } = await import('./layer/unpack.ts');
+    await unpackMain(args);
   }
 }
 

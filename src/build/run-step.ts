@@ -16,7 +16,7 @@ import { ensureHolder } from '../network/holder.ts';
 import { chooseUserMode, probeHostNet } from '../network/mode.ts';
 import { hostsFile, resolvConf } from '../network/etc.ts';
 import { startUserMode, type UserModeStack } from '../slirp/usermode.ts';
-import { onLines } from '../monitor/lines.ts';
+import { onLines } from '../runtime/lines.ts';
 import { pipe2 } from '../sys/libc.ts';
 import { packInUserns } from '../layer/helper.ts';
 import { storeLayer, type StoredLayer } from '../image/image.ts';

@@ -1,5 +1,5 @@
 /**
- * The monitor's control pipe (fd 3 of \`tspod __monitor\`): what the starting
+ * The monitor's control pipe (fd 3 of `tspod-rt monitor`, native/monitor.c): what the starting
  * command asks and what the monitor reports, one JSON object a line.
  */
 

@@ -25,6 +25,8 @@ export interface AttachOptions {
   proxySignalsTo?: () => number;
   /** --sig-proxy=false: tspod's signals stay tspod's (the container keeps running). */
   sigProxy?: boolean;
+  /** Called when the exit frame comes, before the socket closes. */
+  onExit?: () => void;
 }
 
 export interface AttachResult { detached: boolean; exitCode?: number; error?: string }
@@ -117,6 +119,8 @@ export function relay(sock: net.Socket, opts: AttachOptions): Promise<AttachResu
         else if (f.type === FRAME.STDERR) io.stderr.write(f.payload);
         else if (f.type === FRAME.EXIT) {
           const { exitCode, error } = JSON.parse(f.payload.toString());
+          // Before the socket closes: the monitor waits for its clients before it cleans up.
+          opts.onExit?.();
           finish({ detached: false, exitCode, error });
         }
       }

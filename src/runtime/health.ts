@@ -64,7 +64,7 @@ export function hasHealthcheck(hc: HealthConfig | undefined): hc is HealthConfig
   return Boolean(hc?.Test.length && hc.Test[0] !== 'NONE');
 }
 
-function healthFile(layout: ContainerLayout): string {
+export function healthFile(layout: ContainerLayout): string {
   return path.join(layout.runDir, 'health.json');
 }
 
@@ -75,7 +75,15 @@ export function readHealth(layout: ContainerLayout): HealthState | undefined {
 
 /** Resets the health to `starting` (a start of the container). */
 export function resetHealth(layout: ContainerLayout): void {
-  writeJsonVolatile(healthFile(layout), { Status: 'starting', FailingStreak: 0, Log: [] } satisfies HealthState);
+  writeJsonVolatile(healthFile(layout), STARTING);
+}
+
+/** The record at each start, before any check. */
+export const STARTING: HealthState = { Status: 'starting', FailingStreak: 0, Log: [] };
+
+/** Milliseconds between checks. */
+export function healthInterval(hc: HealthConfig): number {
+  return (hc.Interval || DEFAULTS.Interval) / 1e6;
 }
 
 function collector(): { stream: NodeJS.WriteStream; text(): string } {
@@ -120,26 +128,3 @@ export async function runHealthcheck(c: Container): Promise<HealthState> {
   return next;
 }
 
-/**
- * The monitor's loop while the container runs: a check every Interval
- * (the first after one Interval, as docker); `stop()` ends it.
- */
-export function healthLoop(observe: () => Container): { stop(): void } {
-  const c = observe();
-  const hc = c.rec.config.healthcheck;
-  if (!hasHealthcheck(hc)) return { stop() {} };
-  resetHealth(c.layout);
-  const interval = (hc.Interval || DEFAULTS.Interval) / 1e6;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const tick = async () => {
-    if (stopped) return;
-    try {
-      const now = observe();
-      if (now.state.status === 'running') await runHealthcheck(now);
-    } catch { /* the container went meanwhile */ }
-    if (!stopped) timer = setTimeout(tick, interval);
-  };
-  timer = setTimeout(tick, interval);
-  return { stop() { stopped = true; if (timer) clearTimeout(timer); } };
-}

@@ -1,13 +1,16 @@
 /**
  * Starting, stopping and signalling containers. Every start goes through a
- * detached monitor (src/monitor); commands act on the stored state and exit.
+ * detached native monitor (`tspod-rt monitor`, native/monitor.c, given what
+ * ./monitor-spec.ts decided); commands act on the stored state and exit.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import readline from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { start as spawnProcess } from '../sys/spawn.ts';
-import { selfArgv, monitorArgv } from '../sys/self.ts';
+import { selfArgv } from '../sys/self.ts';
+import { nativeHelper } from '../sys/native.ts';
+import { prepareMonitor } from './monitor-spec.ts';
 import { checkHostPorts } from '../network/allocate.ts';
 import { observedState, isActive, containerPids as pidsOf, mark } from '../storage/state.ts';
 import type { ContainerState } from '../model/state.ts';
@@ -51,27 +54,19 @@ export interface StartOptions {
 
 export interface StartResult { pid: number; attach?: AttachResult }
 
-/**
- * A monitor process and its control pipe. It can be spawned before the
- * container exists (`run` overlaps the monitor's start-up with creating the
- * container) and told which container it serves later.
- */
-export interface PendingMonitor {
+/** A monitor process and its control pipe. */
+interface MonitorProcess {
   /** Next event from the monitor, undefined once it closed the pipe. */
   next(): Promise<MonitorEvent | undefined>;
   send(msg: object): void;
-  /** Lets the monitor go on alone (or, before it was given a container, exit). */
+  /** Lets the monitor go on alone. */
   release(): void;
 }
 
-export function spawnMonitor(store: Store, id?: string): PendingMonitor {
+/** Starts the native monitor (`tspod-rt monitor MONITOR.json`, detached) of one container. */
+function spawnMonitor(store: Store, monitorSpec: string): MonitorProcess {
   const debugLog = debugEnabled() ? fs.openSync(`${store.paths.run}/monitor-debug.log`, 'a') : 'ignore';
-  const child = spawnProcess([...monitorArgv(), store.root, store.paths.run, id ?? '-'], {
-    detached: true,
-    stdio: ['ignore', 'ignore', debugLog, 'pipe'],
-    // glibc keeps freed heap pages dirty by default; the resident monitor gives them back.
-    env: { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=0:glibc.malloc.top_pad=0:glibc.malloc.arena_max=1' },
-  });
+  const child = spawnProcess([nativeHelper(), 'monitor', monitorSpec], { detached: true, stdio: ['ignore', 'ignore', debugLog, 'pipe'] });
   if (typeof debugLog === 'number') fs.closeSync(debugLog);
   const control = child.stdio[3] as Duplex;
   control.on('error', () => { /* the monitor went away: next() says so */ });
@@ -93,18 +88,16 @@ export function spawnMonitor(store: Store, id?: string): PendingMonitor {
 }
 
 /**
- * Starts a created or exited container under a new monitor (or the one
- * `run` spawned early). With attach, the client is connected before the
- * container starts, so no output is missed. A setup error (command not
- * found...) is thrown with its exit status.
+ * Starts a created or exited container under a new monitor. With attach,
+ * the client is connected before the container starts, so no output is
+ * missed. A setup error (command not found...) is thrown with its exit status.
  */
-export async function startContainer(store: Store, rec: ContainerRecord, opts: StartOptions = {}, pending?: PendingMonitor): Promise<StartResult> {
+export async function startContainer(store: Store, rec: ContainerRecord, opts: StartOptions = {}): Promise<StartResult> {
   const current = observedState(store.layout(rec.id));
   if (isActive(current)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${rec.name} is already running`);
   // A taken port is a clear error here, before anything starts.
   if (rec.hostConfig.portBindings?.length) await checkHostPorts(rec.hostConfig.portBindings);
-  const monitor = pending ?? spawnMonitor(store, rec.id);
-  if (pending) monitor.send({ type: 'container', id: rec.id });
+  const monitor = spawnMonitor(store, await prepareMonitor(store, rec));
   try {
     const first = await monitor.next();
     if (first?.type === 'error') throw new TspodError(first.code as ErrorCode, first.message, { exitCode: first.exit });

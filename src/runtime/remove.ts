@@ -6,6 +6,8 @@ import { stoppedParentsOutside } from '../sys/proc.ts';
 import { lookup, listContainers, containerPids, type Container } from './lifecycle.ts';
 import { collectGarbage } from '../image/remove.ts';
 import type { Store } from '../storage/store.ts';
+import type { ContainerLayout } from '../storage/layout.ts';
+import type { ContainerRecord } from '../model/container.ts';
 import { refreshHosts } from '../network/hosts.ts';
 import { TspodError } from '../errors.ts';
 import { ownedVolumeDirs } from '../volume/records.ts';
@@ -43,15 +45,31 @@ export async function removeContainer(store: Store, query: string, opts: { force
     mark(c.layout.stopRequested);
     await killUntilGone(c, 15_000);
   }
-  await store.locked(() => {
-    // Hide the record first so nobody finds a half-removed container; a monitor removing it (--rm) wins.
-    try { fs.renameSync(c.layout.record, c.layout.removing); } catch { /* gone */ }
-    refreshHosts(() => store.containers(), Object.keys(c.rec.hostConfig.networks ?? {}), (id) => store.layout(id));
-  });
-  const volumes = opts.volumes ? ownedVolumeDirs(store.root, c.rec, store.containers()) : [];
-  fs.rmSync(c.layout.runDir, { recursive: true, force: true });
-  await removeTrees([c.dir, ...volumes]);
+  // Hide the record first so nobody finds a half-removed container; a monitor removing it (--rm) wins.
+  await store.locked(() => { claimRemoval(c.layout); });
+  await finishRemoval(store, c.rec, opts);
   return { query, id: c.rec.id };
+}
+
+/** Hides a container's record: the removal is under way. False when someone else took it on first. */
+export function claimRemoval(layout: ContainerLayout): boolean {
+  try {
+    fs.renameSync(layout.record, layout.removing);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The rest of a removal, once the record is hidden: the peers' hosts files, then its files (and anonymous volumes). */
+export async function finishRemoval(store: Store, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
+  const layout = store.layout(rec.id);
+  await store.locked(() => {
+    refreshHosts(() => store.containers(), Object.keys(rec.hostConfig.networks ?? {}), (id) => store.layout(id));
+  });
+  const volumes = opts.volumes ? ownedVolumeDirs(store.root, rec, store.containers()) : [];
+  fs.rmSync(layout.runDir, { recursive: true, force: true });
+  await removeTrees([layout.dir, ...volumes]);
 }
 
 /** One container of a prune: removed, or why not. */

@@ -5,8 +5,8 @@ import { findImage } from '../storage/images.ts';
 import { TspodError, UsageError } from '../errors.ts';
 import type { ImageRecord } from '../model/image.ts';
 import { createContainer, parseCreateFlags, type CreateOptions } from './create.ts';
-import { startContainer, spawnMonitor } from './lifecycle.ts';
-import { removeContainer } from './remove.ts';
+import { startContainer } from './lifecycle.ts';
+import { claimRemoval, finishRemoval, removeContainer } from './remove.ts';
 import { refuseLimits } from '../cgroupv2/delegation.ts';
 import { readPersistent } from '../storage/state.ts';
 import type { AttachIo } from './attach-client.ts';
@@ -89,23 +89,14 @@ export interface RunRequest extends CreateRequest {
 export type RunResult = { detached: true; id: string } | { detached: false; exitCode: number };
 
 export async function runContainer(req: RunRequest): Promise<RunResult> {
-  // The monitor starts up (a Node process: tens of ms) while the container is created.
-  const monitor = spawnMonitor(req.store);
-  let rec: ContainerRecord;
-  try {
-    rec = await createFromImage(req);
-  } catch (err) {
-    monitor.release();
-    throw err;
-  }
+  const rec = await createFromImage(req);
+  const layout = req.store.layout(rec.id);
   const start = async (opts: Parameters<typeof startContainer>[2]) => {
     try {
-      return await startContainer(req.store, rec, opts, monitor);
+      return await startContainer(req.store, rec, opts);
     } catch (err) {
-      monitor.release(); // if it never got the container (e.g. the port check failed), it exits
-
       // A --rm container that never ran (e.g. its port is taken) goes too.
-      if (rec.hostConfig.autoRemove && readPersistent(req.store.layout(rec.id)).state.status === 'created') {
+      if (rec.hostConfig.autoRemove && readPersistent(layout).state.status === 'created') {
         await removeContainer(req.store, rec.id, { force: true, volumes: true }).catch(() => {});
       }
       throw err;
@@ -115,9 +106,15 @@ export async function runContainer(req: RunRequest): Promise<RunResult> {
     await start(undefined);
     return { detached: true, id: rec.id };
   }
+  // --rm: this command removes the container once it exits (the monitor leaves it to a client that took it on).
+  let claimed = false;
   const { attach } = await start({
-    attach: { io: attachedStreams(req.io, req.attach ?? []), tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys, sigProxy: req.sigProxy },
+    attach: {
+      io: attachedStreams(req.io, req.attach ?? []), tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys, sigProxy: req.sigProxy,
+      onExit: rec.hostConfig.autoRemove ? () => { claimed = claimRemoval(layout); } : undefined,
+    },
   });
+  if (claimed) await finishRemoval(req.store, rec, { volumes: true });
   if (attach?.detached) return { detached: true, id: rec.id };
   return { detached: false, exitCode: attach?.exitCode ?? 0 };
 }

@@ -13,6 +13,7 @@ import { collect, exitMessage, start } from '../sys/spawn.ts';
 import { nativeHelper } from '../sys/native.ts';
 import { TspodError } from '../errors.ts';
 import type { PortBinding } from '../model/network.ts';
+import { PID1, type NetStep } from '../model/monitor-spec.ts';
 
 export interface Forwarder {
   /** Resolves with a message if the forwarder dies while the container runs. */
@@ -26,9 +27,19 @@ export function forwardSpec(b: PortBinding): string {
   return `${ip}:${b.hostPort}=${b.containerPort}`;
 }
 
+/** argv of the forwarder into the namespaces of `target` (a pid, or PID1). */
+export function forwarderArgv(target: string, bindings: PortBinding[]): string[] {
+  return [nativeHelper(), 'forward', target, ...bindings.map(forwardSpec)];
+}
+
+/** The forwarder as a step of the native monitor: ready once it prints "ready". */
+export function forwarderStep(bindings: PortBinding[]): NetStep {
+  return { what: 'the port forwarder', argv: forwarderArgv(PID1, bindings), ready: 'stdout' };
+}
+
 /** Starts forwarding `bindings` (TCP) into the namespaces of `pid`; resolves once every port is bound. */
 export async function startForwarder(pid: number, bindings: PortBinding[]): Promise<Forwarder> {
-  const child: ChildProcess = start([nativeHelper(), 'forward', String(pid), ...bindings.map(forwardSpec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = start(forwarderArgv(String(pid), bindings), { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = collect(child.stderr);
   const exited = exitMessage(child, 'the port forwarder', stderr);
   const ready = new Promise<boolean>((resolve) => {

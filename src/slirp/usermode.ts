@@ -12,6 +12,7 @@ import { collect, exitMessage as exitOf, start } from '../sys/spawn.ts';
 import { TspodError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { PortBinding, UserMode } from '../model/network.ts';
+import { PID1, type NetStep } from '../model/monitor-spec.ts';
 
 const debug = logger('net');
 
@@ -60,14 +61,18 @@ async function until(ready: () => boolean, exited: Promise<string>, mode: string
   throw new TspodError('ERR_TSPOD_NETWORK', `setting up the network: ${mode} did not get ready in time`);
 }
 
+/** pasta's argv for the namespaces of `target` (a pid, or PID1 for the monitor to fill in). */
+export function pastaArgv(opts: Omit<StackOptions, 'pid' | 'runDir'>, target: string, pidFile: string): string[] {
+  return ['pasta', '--config-net', '--foreground', '--quiet', '--mtu', String(MTU), '--dns-forward', PASTA_DNS,
+    ...pastaPorts(opts.ports, 'tcp'), ...pastaPorts(opts.ports, 'udp'),
+    // The container's own loopback is not the host's: nothing forwarded back out.
+    '--tcp-ns', 'none', '--udp-ns', 'none', ...(opts.ifname ? ['--ns-ifname', opts.ifname] : []), '--pid', pidFile, target];
+}
+
 async function startPasta(opts: StackOptions, base: string[]): Promise<{ child: ChildProcess; exited: Promise<string> }> {
   const pidFile = `${opts.runDir}/${opts.pid}.pasta.pid`;
   fs.rmSync(pidFile, { force: true });
-  const argv = [...base, 'pasta', '--config-net', '--foreground', '--quiet', '--mtu', String(MTU), '--dns-forward', PASTA_DNS,
-    ...pastaPorts(opts.ports, 'tcp'), ...pastaPorts(opts.ports, 'udp'),
-    // The container's own loopback is not the host's: nothing forwarded back out.
-    '--tcp-ns', 'none', '--udp-ns', 'none', ...(opts.ifname ? ['--ns-ifname', opts.ifname] : []), '--pid', pidFile, String(opts.pid)];
-  const child = start(argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = start([...base, ...pastaArgv(opts, String(opts.pid), pidFile)], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = exitOf(child, 'pasta', collect(child.stderr));
   // pasta writes its pid file once the namespace is configured and the ports are bound.
   try {
@@ -93,11 +98,22 @@ function slirpRequest(socket: string, body: object): Promise<void> {
   });
 }
 
+/** slirp4netns's argv for the namespaces of `target`; ready on fd 3, its API on `socket`. */
+export function slirpArgv(target: string, socket: string): string[] {
+  return ['slirp4netns', '--configure', `--mtu=${MTU}`, '--ready-fd=3', `--api-socket=${socket}`, target, 'tap0'];
+}
+
+/** The API request that publishes one port through slirp4netns. */
+export function slirpForward(p: PortBinding): object {
+  return { execute: 'add_hostfwd', arguments: { proto: p.protocol, host_addr: p.hostIp || '0.0.0.0', host_port: p.hostPort, guest_addr: SLIRP.address, guest_port: p.containerPort } };
+}
+
+const describePort = (p: PortBinding) => `publishing ${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`;
+
 async function startSlirp(opts: StackOptions, base: string[]): Promise<{ child: ChildProcess; exited: Promise<string> }> {
   const socket = `${opts.runDir}/${opts.pid}.slirp.sock`;
   fs.rmSync(socket, { force: true });
-  const argv = [...base, 'slirp4netns', '--configure', `--mtu=${MTU}`, '--ready-fd=3', `--api-socket=${socket}`, String(opts.pid), 'tap0'];
-  const child = start(argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const child = start([...base, ...slirpArgv(String(opts.pid), socket)], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   const exited = exitOf(child, 'slirp4netns', collect(child.stderr));
   let ready = false;
   (child.stdio[3] as Readable).once('data', () => (ready = true));
@@ -106,13 +122,30 @@ async function startSlirp(opts: StackOptions, base: string[]): Promise<{ child: 
   } catch (err) { child.kill(); throw err; }
   for (const p of opts.ports) {
     try {
-      await slirpRequest(socket, { execute: 'add_hostfwd', arguments: { proto: p.protocol, host_addr: p.hostIp || '0.0.0.0', host_port: p.hostPort, guest_addr: SLIRP.address, guest_port: p.containerPort } });
+      await slirpRequest(socket, slirpForward(p));
     } catch (err) {
       child.kill();
-      throw new TspodError('ERR_TSPOD_NETWORK', `publishing ${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}: ${(err as Error).message}`);
+      throw new TspodError('ERR_TSPOD_NETWORK', `${describePort(p)}: ${(err as Error).message}`);
     }
   }
   return { child, exited };
+}
+
+/**
+ * The same stack as steps for the native monitor (src/model/monitor-spec.ts):
+ * it starts the process for pid 1 and keeps it beside the container. `tag`
+ * names its pid file or API socket in `runDir` (short: socket paths are).
+ */
+export function userModeSteps(opts: Omit<StackOptions, 'pid'>, tag: string): NetStep[] {
+  if (opts.mode === 'pasta') {
+    const pidfile = `${opts.runDir}/${tag}.pasta.pid`;
+    return [{ what: 'pasta', argv: pastaArgv(opts, PID1, pidfile), ready: 'pidfile', pidfile }];
+  }
+  const api = `${opts.runDir}/${tag}.slirp.sock`;
+  return [
+    { what: 'slirp4netns', argv: slirpArgv(PID1, api), ready: 'fd3' },
+    ...opts.ports.map((p): NetStep => ({ what: describePort(p), ready: 'api', api, request: JSON.stringify(slirpForward(p)) })),
+  ];
 }
 
 /** Starts the stack and resolves once the namespace has its address, route and ports. */

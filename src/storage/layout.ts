@@ -53,6 +53,8 @@ export class ContainerLayout {
   // ---- per boot ----
   /** The OCI runtime spec of the current start (docs/runtime.md). */
   get spec(): string { return path.join(this.runDir, 'config.json'); }
+  /** What the native monitor is given (src/model/monitor-spec.ts). */
+  get monitorSpec(): string { return path.join(this.runDir, 'monitor.json'); }
   /** Pids (with start times) of the monitor and the container's pid 1. */
   get live(): string { return path.join(this.runDir, 'live.json'); }
   /** Left by stop/rm/kill: the monitor does not restart the container. */

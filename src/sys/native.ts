@@ -15,7 +15,7 @@ export function nativeHelper(): string {
   if (extracted) return path.join(extracted, NAME);
   const candidates = [
     process.env.TSPOD_RT,
-    path.join(path.dirname(process.argv[1] ?? ''), NAME), // beside dist/tspod.cjs, dist/monitor.cjs
+    path.join(path.dirname(process.argv[1] ?? ''), NAME), // beside dist/tspod.cjs
   ];
   for (const c of candidates) if (c && fs.existsSync(c)) return c;
   throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `the native helper \`${NAME}\` is missing: run \`npm run build\``);

@@ -53,7 +53,7 @@ test(`${COUNT} parallel run -d with ps and rm -f in between`, { skip, timeout: 2
   // A monitor finishes its last writes just after its container is gone: give it a moment.
   let stray = '';
   for (let i = 0; i < 50; i++) {
-    stray = spawnSync('pgrep', ['-u', String(s.env.uid), '-f', `__monitor ${s.env.root}`], { encoding: 'utf8' }).stdout.trim();
+    stray = spawnSync('pgrep', ['-u', String(s.env.uid), '-f', `tspod-rt.* monitor ${s.env.run}/`], { encoding: 'utf8' }).stdout.trim();
     if (!stray) break;
     await new Promise((r) => setTimeout(r, 100));
   }

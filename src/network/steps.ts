@@ -1,0 +1,34 @@
+/**
+ * A container's network as steps for its native monitor
+ * (src/model/monitor-spec.ts): the user-mode stack (the way out, published
+ * UDP ports), its user-defined networks (veth pairs into the network host's
+ * bridges), then the TCP port forwarder, which needs the container's
+ * address in place. The monitor runs them once pid 1 exists.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ContainerRecord } from '../model/container.ts';
+import type { NetStep } from '../model/monitor-spec.ts';
+import { parseNetworkMode, waitsForNetwork } from './mode.ts';
+import { outboundOf } from './hosts.ts';
+import { endpointSteps, ifnameFor } from './bridge.ts';
+import { findNetwork } from './networks.ts';
+import { userModeSteps } from '../slirp/usermode.ts';
+import { forwarderStep } from '../slirp/forwarder.ts';
+
+export function networkSteps(rec: ContainerRecord, opts: { holderPid: number; storeRoot: string; runRoot: string }): NetStep[] {
+  if (!waitsForNetwork(rec.hostConfig)) return [];
+  const outbound = outboundOf(rec);
+  const onNetwork = parseNetworkMode(rec.hostConfig.networkMode).kind === 'network';
+  const ports = rec.hostConfig.portBindings ?? [];
+  const runDir = path.join(opts.runRoot, 'net');
+  fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const tcp = ports.filter((p) => p.protocol === 'tcp');
+  return [
+    ...(outbound ? userModeSteps({ mode: outbound, ports: ports.filter((p) => p.protocol === 'udp'), runDir, ifname: onNetwork ? 'tap0' : undefined }, rec.id.slice(0, 12)) : []),
+    ...Object.entries(rec.hostConfig.networks ?? {}).flatMap(([name, endpoint]) => endpointSteps({
+      holderPid: opts.holderPid, containerId: rec.id, network: findNetwork(opts.storeRoot, name), endpoint, ifname: ifnameFor(rec, name),
+    })),
+    ...(tcp.length ? [forwarderStep(tcp)] : []),
+  ];
+}
