@@ -115,9 +115,13 @@ spawn (char **argv, int *err_fd, int *out_fd, int *fd3, rt_error *err)
   if (pid == 0)
     {
       int null = open ("/dev/null", O_RDWR);
+      sigset_t none;
       prctl (PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
       if (getppid () != monitor)
         _exit (1);
+      /* The monitor blocks SIGCHLD for its signalfd; pasta needs it to reap its own helpers. */
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
       dup2 (null, 0);
       dup2 (out_fd ? o[1] : null, 1);
       dup2 (e[1], 2);
