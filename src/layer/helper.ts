@@ -6,24 +6,55 @@ import { enterNamespaces, currentIdMaps, waitExit, type IdMaps } from '../userns
 import { selfArgv } from '../sys/self.ts';
 import { collectAll } from '../sys/spawn.ts';
 import { TspodError, type ErrorCode } from '../errors.ts';
-import type { UnpackResult } from './unpack.ts';
+import type { InputDigest, UnpackResult } from './unpack.ts';
 import type { PackMode } from './pack.ts';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
-export async function unpackInUserns(blobPath: string, dest: string, maps: IdMaps = currentIdMaps()): Promise<UnpackResult> {
+/** What the `__unpack` helper reported: its result, or its error; with the digest of its input when it read all of it. */
+export interface UnpackReport { ok?: UnpackResult; error?: TspodError; input?: InputDigest }
+
+async function unpackHelper(source: string, dest: string, tarSplit: string | undefined, maps: IdMaps) {
   const { child } = await enterNamespaces({
     namespaces: [],
-    argv: [...selfArgv(), '__unpack', blobPath, dest, maps.single ? 'nochown' : 'chown'],
-    stdio: ['ignore', 'pipe', 'inherit'],
+    argv: [...selfArgv(), '__unpack', source, dest, maps.single ? 'nochown' : 'chown', ...(tarSplit ? [tarSplit] : [])],
+    stdio: [source === '-' ? 'pipe' : 'ignore', 'pipe', 'inherit'],
     maps,
   });
   const out = collectAll(child.stdout);
-  const code = await waitExit(child);
-  let msg: { ok?: UnpackResult; error?: { code: ErrorCode; message: string } } = {};
-  try { msg = JSON.parse(out().trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
-  if (code === 0 && msg.ok) return msg.ok;
-  if (msg.error) throw new TspodError(msg.error.code, msg.error.message);
-  throw new TspodError('ERR_TSPOD_LAYER', `unpacking layer into \`${dest}\`: helper exited with status ${code}`);
+  const report = waitExit(child).then((code): UnpackReport => {
+    let msg: { ok?: UnpackResult & { input: InputDigest }; error?: { code: ErrorCode; message: string }; input?: InputDigest } = {};
+    try { msg = JSON.parse(out().trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
+    if (code === 0 && msg.ok) return { ok: { diffId: msg.ok.diffId, size: msg.ok.size }, input: msg.ok.input };
+    if (msg.error) return { error: new TspodError(msg.error.code, msg.error.message), input: msg.input };
+    return { error: new TspodError('ERR_TSPOD_LAYER', `unpacking layer into \`${dest}\`: helper exited with status ${code}`) };
+  });
+  return { child, report };
+}
+
+/** Unpacks a blob file into `dest` in a helper inside the user namespace. */
+export async function unpackInUserns(blobPath: string, dest: string, maps: IdMaps = currentIdMaps()): Promise<UnpackResult> {
+  const r = await (await unpackHelper(blobPath, dest, undefined, maps)).report;
+  if (r.error) throw r.error;
+  return r.ok!;
+}
+
+export interface Unpacking {
+  /** Write the layer (compressed or not) here and end it. */
+  input: Writable;
+  /** The helper's report once it has read everything and exited (never rejects). */
+  report: Promise<UnpackReport>;
+  /** Ends the helper at once (the layer is abandoned). */
+  kill(): void;
+}
+
+/**
+ * A helper inside the user namespace that unpacks what is written to
+ * `input` into `dest`, recording the tar's tar-split in `tarSplit` and
+ * hashing the input as it came (so the caller copies bytes and nothing else).
+ */
+export async function unpackingInUserns(dest: string, tarSplit: string, maps: IdMaps = currentIdMaps()): Promise<Unpacking> {
+  const { child, report } = await unpackHelper('-', dest, tarSplit, maps);
+  return { input: child.stdin!, report, kill: () => { child.kill('SIGKILL'); } };
 }
 
 export interface Packing {

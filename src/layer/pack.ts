@@ -11,6 +11,8 @@
  * - `union`: directories stacked top first, as overlayfs would show them
  *   (whiteouts hide, opaque directories cut off what is below), as a plain
  *   tree: the filesystem `export` writes.
+ * - `split`: a pulled layer's exact tar again, from the tar-split recorded
+ *   while it was unpacked (src/layer/tar-split.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,8 +21,9 @@ import { encodeHeader, padding, TAR_END, type TarHeader } from './tar-writer.ts'
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './rules.ts';
 import { lgetxattr } from '../sys/libc.ts';
 import { TspodError } from '../errors.ts';
+import { assembleTar } from './tar-split.ts';
 
-export type PackMode = 'layer' | 'union';
+export type PackMode = 'layer' | 'union' | 'split';
 
 /** Overlay's opaque markers (native overlay with userxattr, privileged overlay, fuse-overlayfs). */
 const OPAQUE_XATTRS = ['user.overlay.opaque', 'trusted.overlay.opaque', 'user.fuseoverlayfs.opaque'];
@@ -158,8 +161,13 @@ class Packer {
   }
 }
 
-/** Writes the tar of `roots` (one for `layer`, top first for `union`) to `out`; does not end it. */
+/**
+ * Writes the tar of `roots` (one for `layer`, top first for `union`; for
+ * `split` a tar-split record and the layer directory it was unpacked into)
+ * to `out`; does not end it.
+ */
 export async function packTree(mode: PackMode, roots: string[], out: Writable): Promise<void> {
+  if (mode === 'split') return assembleTar(roots[0], roots[1], out);
   const p = new Packer(out);
   if (mode === 'layer') await p.layer(roots[0]);
   else await p.union(roots);

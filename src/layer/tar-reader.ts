@@ -32,13 +32,16 @@ function bad(why: string): TspodError {
 }
 
 /** Pulls exact byte counts from a stream. */
-class ByteReader {
+export class ByteReader {
   private chunks: Buffer[] = [];
   private have = 0;
   private iter: AsyncIterator<Buffer>;
   private done = false;
-  constructor(stream: AsyncIterable<Buffer>) {
+  /** Sees every byte that is not an entry body handed to its reader (headers, padding, skipped bodies). */
+  private readonly onRaw?: (b: Buffer) => void;
+  constructor(stream: AsyncIterable<Buffer>, onRaw?: (b: Buffer) => void) {
     this.iter = stream[Symbol.asyncIterator]();
+    this.onRaw = onRaw;
   }
   private async fill(n: number): Promise<boolean> {
     while (this.have < n && !this.done) {
@@ -51,6 +54,14 @@ class ByteReader {
     return this.have >= n;
   }
   private take(n: number): Buffer {
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      // Most takes fit in one chunk: hand out a view, not a copy.
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.have -= n;
+      return first.subarray(0, n);
+    }
     const out = Buffer.allocUnsafe(n);
     let off = 0;
     while (off < n) {
@@ -70,7 +81,9 @@ class ByteReader {
       if (this.have === 0) return null;
       throw bad('unexpected end of data');
     }
-    return this.take(n);
+    const b = this.take(n);
+    this.onRaw?.(b);
+    return b;
   }
   /** Yields n bytes in pieces as they arrive. */
   async *pieces(n: number): AsyncGenerator<Buffer> {
@@ -84,7 +97,14 @@ class ByteReader {
     }
   }
   async skip(n: number): Promise<void> {
-    for await (const _ of this.pieces(n)) { /* discard */ }
+    for await (const b of this.pieces(n)) this.onRaw?.(b);
+  }
+  /** Everything left in the stream (bytes after the end-of-archive marker). */
+  async *rest(): AsyncGenerator<Buffer> {
+    for (;;) {
+      if (this.have === 0 && !(await this.fill(1))) return;
+      yield this.take(this.have);
+    }
   }
 }
 
@@ -139,8 +159,19 @@ export function parsePax(buf: Buffer): Map<string, Buffer> {
 
 const pad = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
 
-export async function* readTar(stream: Readable | AsyncIterable<Buffer>): AsyncGenerator<TarEntry> {
-  const r = new ByteReader(stream as AsyncIterable<Buffer>);
+/**
+ * What a tar stream is made of, told in order as it is read: `raw` bytes
+ * (headers, padding, bodies nobody read, what follows the end marker) and
+ * `body` of the entry at `path` (its `size` bytes were handed to the
+ * reader of that entry). Raw bytes and bodies, in order, are the stream.
+ */
+export interface TarRecorder {
+  raw(b: Buffer): void;
+  body(path: string, size: number): void;
+}
+
+export async function* readTar(stream: Readable | AsyncIterable<Buffer>, recorder?: TarRecorder): AsyncGenerator<TarEntry> {
+  const r = new ByteReader(stream as AsyncIterable<Buffer>, recorder && ((b) => recorder.raw(b)));
   let globalPax = new Map<string, Buffer>();
   let pax = new Map<string, Buffer>();
   let longName: string | undefined;
@@ -148,7 +179,10 @@ export async function* readTar(stream: Readable | AsyncIterable<Buffer>): AsyncG
   for (;;) {
     const h = await r.exact(BLOCK);
     if (!h) return;
-    if (h.every((x) => x === 0)) return; // end-of-archive marker
+    if (h.every((x) => x === 0)) { // end-of-archive marker
+      if (recorder) for await (const b of r.rest()) recorder.raw(b);
+      return;
+    }
     if (!checksumOk(h)) throw bad('header checksum mismatch (not a tar stream, or corrupt)');
     const flag = String.fromCharCode(h[156]);
     const size = parseNumeric(h, 124, 12);
@@ -191,6 +225,7 @@ export async function* readTar(stream: Readable | AsyncIterable<Buffer>): AsyncG
       xattrs,
       body: () => {
         consumed = true;
+        if (dataSize) recorder?.body(path, dataSize);
         return r.pieces(dataSize);
       },
     };

@@ -1,15 +1,18 @@
 /**
- * Decompress, hash and apply one layer blob. `unpackLayer` runs inside the
- * user namespace (the `__unpack` helper); it returns the uncompressed digest
- * (diffID) that the caller checks against the image config.
+ * Decompress, hash and apply one layer. `unpackLayer` runs inside the user
+ * namespace (the `__unpack` helper), reading a blob file or its stdin; it
+ * returns the uncompressed digest (diffID) that the caller checks against
+ * the image config, and can record the tar's tar-split as it goes.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
-import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
+import { PassThrough, pipeline, type Readable, type Transform, type Writable } from 'node:stream';
 import { readTar } from './tar-reader.ts';
 import { LayerWriter } from './apply.ts';
-import { TspodError } from '../errors.ts';
+import { TarSplitWriter } from './tar-split.ts';
+import { TspodError, describeError, fileError } from '../errors.ts';
 
 export interface UnpackResult { diffId: string; size: number }
 
@@ -21,7 +24,7 @@ export function sniffCompression(head: Buffer): 'gzip' | 'zstd' | 'none' {
 }
 
 function decompressor(kind: 'gzip' | 'zstd' | 'none'): Transform {
-  if (kind === 'gzip') return zlib.createGunzip();
+  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: 256 << 10 });
   if (kind === 'zstd') {
     const z = zlib as unknown as { createZstdDecompress?: () => Transform };
     if (!z.createZstdDecompress) throw new TspodError('ERR_TSPOD_LAYER', 'zstd-compressed layer needs Node >= 22.15');
@@ -30,16 +33,105 @@ function decompressor(kind: 'gzip' | 'zstd' | 'none'): Transform {
   return new PassThrough();
 }
 
-export async function unpackLayer(blobPath: string, dest: string, opts: { chown: boolean }): Promise<UnpackResult> {
-  const fd = fs.openSync(blobPath, 'r');
-  const head = Buffer.alloc(4);
-  fs.readSync(fd, head, 0, 4, 0);
-  fs.closeSync(fd);
+/** Resolves when `w` can take more, or is gone. */
+function drainedOrClosed(w: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { w.off('drain', done); w.off('close', done); resolve(); };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
+interface Decompressing {
+  /** The decompressed bytes. */
+  out: Readable;
+  /** The input's digest and size once it has been read to its end (read to the end even when `out` fails). */
+  input: Promise<InputDigest>;
+}
+
+export interface InputDigest { digest: string; size: number }
+
+/** The source's bytes, hashed as they are read, decompressed by what the first bytes say. */
+async function decompressing(source: Readable): Promise<Decompressing> {
   const hash = crypto.createHash('sha256');
   let size = 0;
-  const source = fs.createReadStream(blobPath);
-  const raw = decompressor(sniffCompression(head));
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head: Buffer[] = [];
+  let ended = false;
+  while (size < 4) {
+    const r = await it.next();
+    if (r.done) { ended = true; break; }
+    hash.update(r.value);
+    head.push(r.value);
+    size += r.value.length;
+  }
+  const first = Buffer.concat(head);
+  const out = decompressor(sniffCompression(first));
+  const feed = async (chunk: Buffer) => {
+    // Once the decompressor failed, the rest is still read and hashed: a corrupt download is told as such.
+    if (out.destroyed || out.writableEnded) return;
+    if (!out.write(chunk)) await drainedOrClosed(out);
+  };
+  const input = (async () => {
+    try {
+      if (first.length) await feed(first);
+      while (!ended) {
+        const r = await it.next();
+        if (r.done) break;
+        hash.update(r.value);
+        size += r.value.length;
+        await feed(r.value);
+      }
+      if (!out.destroyed) out.end();
+    } catch (err) {
+      out.destroy(err as Error);
+      throw err;
+    }
+    return { digest: `sha256:${hash.digest('hex')}`, size };
+  })();
+  input.catch(() => {});
+  return { out, input };
+}
+
+/** Where a write failed for want of space: one line naming the file. */
+function spaceError(err: unknown, dest: string, entry?: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code !== 'ENOSPC' && e?.code !== 'EDQUOT') return err;
+  return fileError('unpacking a layer: writing', e.path ?? (entry ? path.join(dest, entry) : dest), err);
+}
+
+export interface UnpackOptions {
+  chown: boolean;
+  /** Record the tar here (src/layer/tar-split.ts) so it can be put together again without a blob. */
+  tarSplit?: string;
+}
+
+/** An unpacking failure, with the digest of the whole input when it could still be read (a corrupt download shows there). */
+export class UnpackFailure extends Error {
+  readonly cause: unknown;
+  readonly input?: InputDigest;
+  constructor(cause: unknown, input?: InputDigest) {
+    super((cause as Error)?.message ?? String(cause));
+    this.cause = cause;
+    this.input = input;
+  }
+}
+
+/**
+ * Decompresses (gzip, zstd or none, by the first bytes), hashes and applies
+ * one layer from `source` (a blob file, or a stream such as a download
+ * piped to this helper's stdin) into `dest`. Reports the diffID, the tar's
+ * size and the digest and size of the input as it came; a failure is an
+ * UnpackFailure carrying the input's digest when the input could be read.
+ */
+export async function unpackLayer(source: string | Readable, dest: string, opts: UnpackOptions): Promise<UnpackResult & { input: InputDigest }> {
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  const src = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: 1 << 20 }) : source;
+  const { out: raw, input } = await decompressing(src);
   const tee = new PassThrough({
+    readableHighWaterMark: 1 << 20,
+    writableHighWaterMark: 1 << 20,
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       size += chunk.length;
@@ -47,17 +139,40 @@ export async function unpackLayer(blobPath: string, dest: string, opts: { chown:
     },
   });
   let streamError: Error | undefined;
-  pipeline(source, raw, tee, (err) => { if (err) streamError = err; });
-  const writer = new LayerWriter(dest, opts);
+  pipeline(raw, tee, (err) => { if (err) streamError ??= err; });
+  const split = opts.tarSplit ? new TarSplitWriter(opts.tarSplit) : undefined;
+  const writer = new LayerWriter(dest, { chown: opts.chown });
+  let entry: string | undefined;
   try {
-    for await (const entry of readTar(tee as Readable)) await writer.apply(entry);
+    for await (const e of readTar(tee as Readable, split)) {
+      entry = e.path;
+      await writer.apply(e);
+    }
+    entry = undefined;
     // Drain trailing padding so the digest covers the whole stream.
-    for await (const _ of tee) { /* rest */ }
+    for await (const b of tee) split?.raw(b);
+    if (streamError) throw streamError;
+    split?.finish();
+    writer.finish();
   } catch (err) {
-    if (streamError) throw new TspodError('ERR_TSPOD_LAYER', `decompressing layer: ${streamError.message}`);
-    throw err;
+    split?.abort();
+    raw.destroy();
+    const failure = streamError ? new TspodError('ERR_TSPOD_LAYER', `decompressing layer: ${streamError.message}`) : spaceError(err, dest, entry);
+    throw new UnpackFailure(failure, await input.catch(() => undefined));
   }
-  if (streamError) throw new TspodError('ERR_TSPOD_LAYER', `decompressing layer: ${(streamError as Error).message}`);
-  writer.finish();
-  return { diffId: `sha256:${hash.digest('hex')}`, size };
+  return { diffId: `sha256:${hash.digest('hex')}`, size, input: await input };
+}
+
+/** The `__unpack` helper: args source (a blob file, or `-` for stdin), dest, `chown`|`nochown`, [tar-split file]; one JSON line on stdout. */
+export async function unpackMain(args: string[]): Promise<void> {
+  try {
+    const ok = await unpackLayer(args[0] === '-' ? process.stdin : args[0], args[1], { chown: args[2] === 'chown', tarSplit: args[3] });
+    process.stdout.write(`${JSON.stringify({ ok })}\n`);
+  } catch (err) {
+    const cause = err instanceof UnpackFailure ? err.cause : err;
+    const code = (cause as { code?: string }).code?.startsWith('ERR_TSPOD') ? (cause as { code: string }).code : 'ERR_TSPOD_LAYER';
+    const input = err instanceof UnpackFailure ? err.input : undefined;
+    process.stdout.write(`${JSON.stringify({ error: { code, message: describeError(cause) }, input })}\n`);
+    process.exitCode = 1;
+  }
 }
