@@ -39,7 +39,8 @@ export class BuildCache {
     let rec: CacheRecord | undefined;
     try { rec = readJson<CacheRecord | undefined>(path.join(this.dir, `${key}.json`), undefined); } catch { return undefined; }
     if (!rec) return undefined;
-    if (rec.layer && !(this.store.layerMeta(rec.layer.diffId) && this.store.hasBlob(rec.layer.descriptor.digest))) return undefined;
+    // A layer is usable while its blob is stored, or (pulled) its tar-split record lets its blob be made again.
+    if (rec.layer && !(this.store.layerMeta(rec.layer.diffId) && (this.store.hasBlob(rec.layer.descriptor.digest) || fs.existsSync(this.store.layerTarSplit(rec.layer.diffId))))) return undefined;
     return rec;
   }
 

@@ -16,14 +16,14 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
-import { openImage, recordImage, storeLayer, sha256, type Image, type StoredLayer } from './image.ts';
+import { manifestWith, openImage, recordImage, storeLayer, sha256, type Image, type StoredLayer } from './image.ts';
 import { convertManifest } from './push.ts';
 import { familiarRepository, formatReference, looksLikeId, parseReference } from '../model/reference.ts';
 import { collectGarbage } from './remove.ts';
 import { requireImage, type ImageRecord } from '../storage/images.ts';
 import type { Store } from '../storage/store.ts';
 import { encodeHeader, padding, TAR_END } from '../layer/tar-writer.ts';
-import { hostPlatform, isIndex, selectManifest, type ImageIndex, type ImageManifest } from '../registry/manifest.ts';
+import { hostPlatform, isIndex, selectManifest, type Descriptor, type ImageIndex, type ImageManifest } from '../registry/manifest.ts';
 import { removeTrees } from '../userns/trampoline.ts';
 import { TspodError, UsageError, fileError } from '../errors.ts';
 import { logger } from '../log.ts';
@@ -151,12 +151,24 @@ async function saveOci(selected: Selected[], sink: TarSink): Promise<void> {
   await sink.dir('blobs/sha256');
   const blob = (digest: string) => `blobs/sha256/${digest.slice(7)}`;
   const manifests: unknown[] = [];
+  const written = new Map<string, Descriptor>(); // diffID -> the blob written for it
   for (const { image, names } of selected) {
+    const descriptors: Descriptor[] = [];
     for (const layer of image.layers) {
-      if (!sink.has(blob(layer.descriptor.digest))) await sink.stream(blob(layer.descriptor.digest), layer.descriptor.size, layer.compressed());
+      let d = written.get(layer.diffId);
+      if (!d) {
+        const b = await layer.blob();
+        try {
+          d = b.descriptor;
+          if (!sink.has(blob(d.digest))) await sink.stream(blob(d.digest), d.size, b.open());
+        } finally { b.release(); }
+        written.set(layer.diffId, d);
+      }
+      descriptors.push(d);
     }
     if (!sink.has(blob(image.record.id))) await sink.file(blob(image.record.id), image.config);
-    const m = convertManifest(image.manifest, image.manifestBytes, 'oci');
+    const own = manifestWith(image, descriptors);
+    const m = convertManifest(own.manifest, own.bytes, 'oci');
     const digest = sha256(m);
     if (!sink.has(blob(digest))) await sink.file(blob(digest), m);
     const desc = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: m.length };
@@ -172,9 +184,16 @@ async function saveDir(store: Store, selected: Selected[], dir: string): Promise
   try {
     fs.mkdirSync(dir, { recursive: true });
     if (fs.readdirSync(dir).length) throw new UsageError(`\`${dir}\` is not empty`);
-    for (const layer of image.layers) await pipeline(layer.compressed(), fs.createWriteStream(path.join(dir, layer.descriptor.digest.slice(7))));
+    const descriptors: Descriptor[] = [];
+    for (const layer of image.layers) {
+      const b = await layer.blob();
+      try {
+        await pipeline(b.open(), fs.createWriteStream(path.join(dir, b.descriptor.digest.slice(7))));
+      } finally { b.release(); }
+      descriptors.push(b.descriptor);
+    }
     fs.writeFileSync(path.join(dir, image.record.id.slice(7)), image.config);
-    fs.writeFileSync(path.join(dir, 'manifest.json'), image.manifestBytes);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), manifestWith(image, descriptors).bytes);
     fs.writeFileSync(path.join(dir, 'version'), 'Directory Transport Version: 1.1\n');
   } catch (err) {
     if (err instanceof TspodError) throw err;

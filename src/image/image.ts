@@ -1,7 +1,7 @@
 /**
  * The image as sources and sinks see it (go-containerregistry's v1.Image):
- * a config, a manifest, and layers that open as compressed or uncompressed
- * streams. `openImage` gives the stored form of an image record;
+ * a config, a manifest, and layers that give a compressed blob (stored, or
+ * made from the layer's files) or the uncompressed tar. `openImage` gives the stored form of an image record;
  * `storeLayer` and `recordImage` are how images made here (load, import,
  * commit) enter the store. Where layer blobs come from: src/image/README.md.
  */
@@ -32,12 +32,28 @@ export const LAYER_MEDIA = {
 export interface Layer {
   /** The uncompressed digest (the config's rootfs.diff_ids entry). */
   diffId: string;
-  /** The descriptor of the stored (compressed) blob, as a manifest names it. */
+  /** The compressed blob as the image's manifest names it; it may not be stored (see `stored`). */
   descriptor: Descriptor;
-  /** The stored blob's bytes; the caller reads or destroys the stream. */
-  compressed(): Readable;
+  /** Whether that blob is stored as it is (a pulled layer's is not: its files and tar-split are). */
+  stored: boolean;
+  /** Compressed forms known to hold exactly this layer's tar (pulled, or made for a push or save), the manifest's first: a registry may have one already. */
+  known: Descriptor[];
+  /**
+   * A blob of this layer: the stored one, else the tar gzipped into a temp
+   * file now (remembered as a known form; the same tar gives the same
+   * bytes with the same zlib). Call `release` when done with it.
+   */
+  blob(): Promise<LayerBlob>;
   /** The uncompressed tar, checked against diffId as it is read (the stream errors on a mismatch). */
   uncompressed(): Readable;
+}
+
+export interface LayerBlob {
+  descriptor: Descriptor;
+  /** The blob's bytes; the caller reads or destroys the stream. */
+  open(): Readable;
+  /** Removes a blob made for this use (nothing for a stored one). */
+  release(): void;
 }
 
 export interface Image {
@@ -82,12 +98,19 @@ export function decompressedFile(file: string): Readable {
   return src.pipe(out);
 }
 
+/** The gzip media type of the manifest's kind. */
+function gzipType(manifestType: string | undefined): string {
+  return manifestType === MEDIA.ociManifest ? LAYER_MEDIA.ociGzip : LAYER_MEDIA.dockerGzip;
+}
+
 function storedLayer(store: Store, diffId: string, descriptor: Descriptor): Layer {
   const file = store.blobPath(descriptor.digest);
   return {
     diffId,
     descriptor,
-    compressed: () => fs.createReadStream(file),
+    stored: true,
+    known: [descriptor],
+    blob: async () => ({ descriptor, open: () => fs.createReadStream(file), release: () => {} }),
     uncompressed: () => {
       const v = verifying(diffId, `layer ${diffId.slice(7, 19)}`);
       const d = decompressedFile(file);
@@ -97,12 +120,58 @@ function storedLayer(store: Store, diffId: string, descriptor: Descriptor): Laye
   };
 }
 
+/** A layer stored as files and a tar-split record: its tar is put together again, its blob made again when asked for. */
+function splitLayer(store: Store, diffId: string, descriptor: Descriptor, manifestType: string | undefined): Layer {
+  const known = [descriptor, ...store.layerBlobs(diffId).filter((d) => d.digest !== descriptor.digest)];
+  const uncompressed = (): Readable => {
+    const v = verifying(diffId, `layer ${diffId.slice(7, 19)} (put together from its files)`);
+    (async () => {
+      const packing = await packInUserns('split', [store.layerTarSplit(diffId), store.layerDiff(diffId)]);
+      packing.stream.on('error', (e) => v.destroy(e));
+      packing.done.catch((e) => v.destroy(e));
+      v.on('close', () => packing.stream.destroy());
+      packing.stream.pipe(v);
+    })().catch((e) => v.destroy(e as Error));
+    return v;
+  };
+  return {
+    diffId,
+    descriptor,
+    stored: false,
+    known,
+    uncompressed,
+    blob: async () => {
+      const tmp = path.join(store.root, 'tmp', `blob-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+      try {
+        debug('gzipping layer %s again from its files', diffId);
+        const r = await gzipToFile(uncompressed(), tmp);
+        const made: Descriptor = { mediaType: gzipType(manifestType), digest: r.digest, size: r.size };
+        await store.addLayerBlob(diffId, made);
+        return { descriptor: made, open: () => fs.createReadStream(tmp), release: () => fs.rmSync(tmp, { force: true }) };
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
+      }
+    },
+  };
+}
+
+/** The manifest naming `layers` instead of the image's own blobs: the stored bytes when they are the same. */
+export function manifestWith(image: Image, layers: Descriptor[]): { manifest: ImageManifest; bytes: Buffer } {
+  if (layers.every((d, i) => d.digest === image.manifest.layers[i]?.digest)) return { manifest: image.manifest, bytes: image.manifestBytes };
+  const manifest: ImageManifest = { ...image.manifest, layers };
+  return { manifest, bytes: Buffer.from(JSON.stringify(manifest)) };
+}
+
 /**
- * The stored form of an image. A layer whose blob is gone is packed again
- * from its unpacked directory (deterministically) and gzipped; that only
- * works when the packed bytes give the same diffID (layers this tool
- * made), else the error says which layer cannot be reproduced. The new blob
- * and the manifest naming it are stored and the record updated.
+ * The stored form of an image. A pulled layer has no blob but a tar-split
+ * record: its tar is put together from its files, and its blob made when
+ * one is asked for (`Layer.blob`). Any other layer whose blob is gone is
+ * packed again from its unpacked directory (deterministically) and
+ * gzipped; that only works when the packed bytes give the same diffID
+ * (layers this tool made), else the error says which layer cannot be
+ * reproduced. That new blob and the manifest naming it are stored and the
+ * record updated.
  */
 export async function openImage(store: Store, record: ImageRecord): Promise<Image> {
   const config = store.readBlob(record.id);
@@ -116,9 +185,11 @@ export async function openImage(store: Store, record: ImageRecord): Promise<Imag
   } catch { /* made again below */ }
   const descriptors: Descriptor[] = [];
   let changed = !manifest;
+  const split = new Set<number>();
   for (let i = 0; i < diffIds.length; i++) {
     const d = manifest?.layers[i];
     if (d && store.hasBlob(d.digest)) { descriptors.push(d); continue; }
+    if (d && fs.existsSync(store.layerTarSplit(diffIds[i])) && store.layerMeta(diffIds[i])) { descriptors.push(d); split.add(i); continue; }
     descriptors.push(await repackLayer(store, diffIds[i]));
     changed = true;
   }
@@ -137,7 +208,7 @@ export async function openImage(store: Store, record: ImageRecord): Promise<Imag
   }
   return {
     record, config, configDescriptor, manifest: manifest!, manifestBytes: manifestBytes!,
-    layers: diffIds.map((diffId, i) => storedLayer(store, diffId, descriptors[i])),
+    layers: diffIds.map((diffId, i) => (split.has(i) ? splitLayer(store, diffId, descriptors[i], manifest!.mediaType) : storedLayer(store, diffId, descriptors[i]))),
   };
 }
 

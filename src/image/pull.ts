@@ -1,21 +1,25 @@
 /**
  * Pulling an image into the store: resolve the manifest (picking the host
- * platform from a list), fetch and verify the config and layer blobs (in
- * parallel, skipping layers already present), unpack each layer in the user
- * namespace, check its diffID, then record the image. Nothing unverified is
- * ever stored, and a failed pull leaves the store as it was.
+ * platform from a list), fetch and verify the config, then stream each layer
+ * (in parallel, skipping layers already present) from the socket through
+ * digest verification, decompression and unpacking in the user namespace in
+ * one pass, check its diffID, then record the image. The compressed layer
+ * blobs are not kept (src/image/README.md says how push and save get them).
+ * Nothing unverified is ever stored, and a failed pull leaves the store as
+ * it was.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseReference, repository, formatReference, type Reference } from '../model/reference.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { withRetries } from '../registry/retry.ts';
 import { findCredentials, isInsecure, loadRegistriesConf, pullPlan, shortNameCandidates, type RegistriesConf } from '../registry/config.ts';
-import { hostPlatform, isIndex, selectManifest, MEDIA, type ImageIndex, type ImageManifest, type Platform } from '../registry/manifest.ts';
-import { unpackInUserns } from '../layer/helper.ts';
+import { hostPlatform, isIndex, selectManifest, MEDIA, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from '../registry/manifest.ts';
+import { unpackInUserns, unpackingInUserns } from '../layer/helper.ts';
 import { removeTrees } from '../userns/trampoline.ts';
 import { upsertImage, type ImageRecord } from '../storage/images.ts';
 import type { Store, Hold } from '../storage/store.ts';
@@ -34,7 +38,7 @@ export interface PullOptions {
   progress?: Progress;
   /** Credentials from this file only (else the usual auth files). */
   authfile?: string;
-  /** Parallel layer downloads. */
+  /** Parallel layer downloads (default 6, podman's; each one streams into its own unpacking helper). */
   concurrency?: number;
 }
 
@@ -83,6 +87,64 @@ async function fetchBlob(client: RegistryClient, store: Store, repo: string, dig
     fs.rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * Downloads one layer blob straight into an unpacking helper: the socket's
+ * bytes are piped to the helper, which hashes them (the blob's digest),
+ * decompresses, hashes the tar (diffID), unpacks it into a temp dir and
+ * records its tar-split, in one pass. Only when the blob's digest and size
+ * and the diffID all match is the layer committed (with the record, and the
+ * blob's descriptor remembered); the compressed bytes are never stored. Any
+ * failure removes the temp dir. A helper that fails early still reads and
+ * hashes the rest, so a corrupt download is reported as such.
+ */
+async function streamLayer(client: RegistryClient, store: Store, repo: string, layer: Descriptor, diffId: string, progress: Progress, id: string): Promise<number> {
+  const { digest } = layer;
+  return withRetries(`blob ${digest}`, async () => {
+    const r = await client.blob(repo, digest);
+    let work: string;
+    try { work = store.tempDir('dl'); } catch (err) { r.stream.destroy(); throw fileError('pulling a layer: making a temp dir in', path.join(store.root, 'tmp'), err); }
+    const dest = path.join(work, 'diff');
+    const tarSplit = path.join(work, 'tar-split.gz');
+    try {
+      fs.mkdirSync(dest, { mode: 0o755 }); // the layer root; a tar entry for "./" may change it
+      const unpacking = await unpackingInUserns(dest, tarSplit);
+      let helperGone = false;
+      unpacking.input.on('error', () => { helperGone = true; }); // EPIPE: its own error comes with its report
+      const report = unpacking.report.finally(() => { helperGone = true; });
+      let got = 0;
+      try {
+        for await (const chunk of r.stream as AsyncIterable<Buffer>) {
+          got += chunk.length;
+          progress.update(id, 'Downloading', got, layer.size);
+          if (!helperGone && !unpacking.input.write(chunk)) await Promise.race([once(unpacking.input, 'drain'), report]);
+        }
+      } catch (err) {
+        unpacking.kill();
+        await report;
+        throw new RegistryError(`downloading blob ${short(digest)}: ${(err as Error).message}`, { temporary: true, cause: err });
+      }
+      unpacking.input.end();
+      progress.update(id, 'Extracting');
+      const { ok, error, input } = await report;
+      if (input && (input.digest !== digest || input.size !== got)) {
+        throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `blob ${digest} failed verification: content digest is ${input.digest}`);
+      }
+      if (layer.size && got !== layer.size) {
+        throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `blob ${digest}: expected ${layer.size} bytes, got ${got}`);
+      }
+      if (error || !ok || !input) throw error ?? new TspodError('ERR_TSPOD_LAYER', `layer ${digest}: the unpacking helper reported nothing`);
+      if (ok.diffId !== diffId) {
+        throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `layer ${digest}: uncompressed digest ${ok.diffId} does not match the config's ${diffId}`);
+      }
+      if (!store.commitLayer(diffId, dest, ok.size, { tarSplit, blob: { mediaType: layer.mediaType, digest, size: got } })) debug('layer %s was stored concurrently', diffId);
+      return ok.size;
+    } finally {
+      // Usually empty by now (committed): no helper needed to remove it.
+      try { fs.rmdirSync(work); } catch { await removeTrees([work]); }
+    }
+  });
 }
 
 /** Runs jobs with at most `limit` at once; rejects with the first failure after all settle. */
@@ -208,7 +270,7 @@ async function storeImage(client: RegistryClient, opts: PullOptions, ref: Refere
   // Layers.
   let fetched = 0;
   const sizes: number[] = [];
-  await parallel(manifest.layers, opts.concurrency ?? 3, async (layer, i) => {
+  await parallel(manifest.layers, opts.concurrency ?? 6, async (layer, i) => {
     const diffId = diffIds[i];
     const id = short(layer.digest);
     const have = store.layerMeta(diffId);
@@ -218,18 +280,18 @@ async function storeImage(client: RegistryClient, opts: PullOptions, ref: Refere
       return;
     }
     progress.update(id, 'Pulling fs layer');
-    let blob = store.blobPath(layer.digest);
     if (!store.hasBlob(layer.digest)) {
-      const tmp = await fetchBlob(client, store, repo, layer.digest, layer.size, progress, id);
-      store.adoptBlob(layer.digest, tmp);
-      blob = store.blobPath(layer.digest);
+      sizes[i] = await streamLayer(client, store, repo, layer, diffId, progress, id);
       fetched++;
+      progress.update(id, 'Pull complete');
+      return;
     }
+    // A blob already stored (a store from before layers were streamed, or a load): unpacked from the file.
     progress.update(id, 'Extracting');
     const dest = store.tempDir('layer');
     fs.chmodSync(dest, 0o755); // the layer root; a tar entry for "./" may change it
     try {
-      const result = await unpackInUserns(blob, dest);
+      const result = await unpackInUserns(store.blobPath(layer.digest), dest);
       if (result.diffId !== diffId) {
         throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `layer ${layer.digest}: uncompressed digest ${result.diffId} does not match the config's ${diffId}`);
       }

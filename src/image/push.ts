@@ -3,13 +3,16 @@
  * skipped when the registry has it (HEAD), mounted from another repository
  * of the same registry the image came from when it can be, else uploaded
  * (one PUT for small blobs, PATCH chunks then PUT for large ones); the
- * manifest goes last. Temporary failures (5xx, resets) restart that blob's
- * upload, a few times.
+ * manifest goes last. A pulled layer (no stored blob) is looked for at the
+ * destination in every form it is known by, and else gzipped again from its
+ * files: the manifest pushed then names the new blob (the config, so the
+ * image id, stays the same). Temporary failures (5xx, resets) restart that
+ * blob's upload, a few times.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseReference, formatReference, repository, type Reference } from '../model/reference.ts';
-import { openImage, sha256 } from './image.ts';
+import { manifestWith, openImage, sha256 } from './image.ts';
 import { requireImage } from '../storage/images.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { findCredentials, isInsecure, loadRegistriesConf } from '../registry/config.ts';
@@ -74,28 +77,45 @@ export async function pushImage(opts: PushOptions): Promise<PushResult> {
   const ref = parseReference(opts.destination ?? opts.image);
   if (ref.digest) throw new TspodError('ERR_TSPOD_INVALID_REFERENCE', `cannot push to a digest reference \`${formatReference(ref)}\``);
   const image = await openImage(store, record);
-  const manifestBytes = convertManifest(image.manifest, image.manifestBytes, opts.format);
-  const digest = sha256(manifestBytes);
-  const mediaType = (JSON.parse(manifestBytes.toString('utf8')) as ImageManifest).mediaType ?? MEDIA.dockerManifest;
+  convertManifest(image.manifest, image.manifestBytes, opts.format); // a format that cannot describe the layers is refused before anything is sent
   const conf = loadRegistriesConf(store.paths.configHome);
   const client = new RegistryClient({
     host: ref.domain,
     insecure: opts.tlsVerify === false || isInsecure(conf, ref.domain),
     credentials: findCredentials(ref.domain, process.env, opts.authfile),
   });
-  const result: PushResult = { reference: ref, digest, size: manifestBytes.length, uploaded: 0, skipped: 0, mounted: 0 };
+  const result: PushResult = { reference: ref, digest: '', size: 0, uploaded: 0, skipped: 0, mounted: 0 };
   try {
     // Other repositories of this registry that hold the image: blobs can be mounted from them.
     const mountFrom = image.record.repoDigests.map((d) => parseReference(d.split('@')[0], { defaultTag: false }))
       .filter((r) => r.domain === ref.domain && r.path !== ref.path).map((r) => r.path);
     const uploader = new BlobUploader(client, ref.path, mountFrom, opts.chunkSize ?? (Number(process.env.TSPOD_PUSH_CHUNK_SIZE) || 8 << 20), progress);
+    // A layer whose blob is not stored (pulled) may be at the destination already in a form it was known by;
+    // else its blob is made again (gzip), and the manifest pushed names that one.
+    const descriptors: Descriptor[] = [];
     for (const layer of image.layers) {
-      const how = await uploader.push(layer.descriptor, () => layer.compressed());
-      result[how]++;
+      const found = layer.stored ? undefined : await uploader.existing(layer.known);
+      if (found) {
+        descriptors.push(found.descriptor);
+        result[found.how]++;
+        continue;
+      }
+      const blob = await layer.blob();
+      try {
+        result[await uploader.push(blob.descriptor, () => blob.open())]++;
+      } finally {
+        blob.release();
+      }
+      descriptors.push(blob.descriptor);
     }
     const how = await uploader.push(image.configDescriptor, () => bufferStream(image.config));
     result[how]++;
     progress.done();
+    const own = manifestWith(image, descriptors);
+    const manifestBytes = convertManifest(own.manifest, own.bytes, opts.format);
+    const mediaType = (JSON.parse(manifestBytes.toString('utf8')) as ImageManifest).mediaType ?? MEDIA.dockerManifest;
+    result.digest = sha256(manifestBytes);
+    result.size = manifestBytes.length;
     const tag = ref.tag ?? 'latest';
     await withRetries('manifest upload', async () => {
       const r = await client.request('PUT', `${ref.path}/manifests/${tag}`, {
@@ -109,6 +129,7 @@ export async function pushImage(opts: PushOptions): Promise<PushResult> {
   } finally {
     client.close();
   }
+  const { digest } = result;
   await store.locked(() => {
     const images = store.images().map((i) => (i.id === record.id ? { ...i, repoDigests: [...new Set([...i.repoDigests, `${repository(ref)}@${digest}`])] } : i));
     store.writeImages(images);
@@ -141,6 +162,33 @@ class BlobUploader {
 
   private scope(from?: string): string {
     return `repository:${this.repo}:pull,push${from ? ` repository:${from}:pull` : ''}`;
+  }
+
+  /**
+   * The first of `candidates` (blobs of one layer) the registry has, or can
+   * mount from another repository of the image; undefined when none.
+   */
+  async existing(candidates: Descriptor[]): Promise<{ descriptor: Descriptor; how: How } | undefined> {
+    for (const d of candidates) {
+      const head = await withRetries(`blob ${d.digest.slice(7, 19)}`, () => this.client.request('HEAD', `${this.repo}/blobs/${d.digest}`, { scope: this.scope() }));
+      head.stream.resume();
+      if (head.status === 200) { this.progress.update(d.digest.slice(7, 19), 'Layer already exists'); return { descriptor: d, how: 'skipped' }; }
+    }
+    for (const d of candidates) {
+      for (const from of this.mountFrom) {
+        const r = await withRetries(`blob ${d.digest.slice(7, 19)}`, () => this.client.request('POST', `${this.repo}/blobs/uploads/?mount=${encodeURIComponent(d.digest)}&from=${encodeURIComponent(from)}`,
+          { scope: this.scope(from), headers: { 'content-length': '0' } }));
+        r.stream.resume();
+        if (r.status === 201) { this.progress.update(d.digest.slice(7, 19), `Mounted from ${from}`); return { descriptor: d, how: 'mounted' }; }
+        debug('mount of %s from %s answered %d', d.digest.slice(7, 19), from, r.status);
+        // 202: the registry opened an upload instead; this blob will not be sent, so the upload is cancelled.
+        if (r.status === 202 && r.headers.location) {
+          const cancel = await this.client.request('DELETE', await this.client.resolve(String(r.headers.location)), { scope: this.scope() }).catch(() => undefined);
+          cancel?.stream.resume();
+        }
+      }
+    }
+    return undefined;
   }
 
   /** Makes sure the registry has the blob; says how. */

@@ -25,6 +25,9 @@ export function hexOf(digest: string): string {
 
 export interface LayerMeta { diffId: string; size: number; link: string }
 
+/** A compressed blob as a manifest names it. */
+export interface BlobDescriptor { mediaType: string; digest: string; size: number }
+
 /** What an operation in progress (pull, load, commit, build) uses, kept from garbage collection. */
 export interface HoldRecord { owner: ProcRef; layers: string[]; blobs: string[] }
 
@@ -98,15 +101,36 @@ export class Store {
     hexOf(diffId);
     return layerLink(diffId);
   }
+  /** The tar-split record of a layer stored without its blob (src/layer/tar-split.ts). */
+  layerTarSplit(diffId: string): string {
+    return path.join(this.layerDir(diffId), 'tar-split.gz');
+  }
+  /** Compressed forms of a layer known to hold exactly its tar (pulled, or made for a push or save), oldest first. */
+  layerBlobs(diffId: string): BlobDescriptor[] {
+    try { return readJson<BlobDescriptor[]>(path.join(this.layerDir(diffId), 'blobs.json'), []); } catch { return []; }
+  }
+  /** Remembers a verified compressed form of a stored layer (no-op when known or the layer is gone). */
+  async addLayerBlob(diffId: string, blob: BlobDescriptor): Promise<void> {
+    await this.locked(() => {
+      if (!this.layerMeta(diffId)) return;
+      const have = this.layerBlobs(diffId);
+      if (have.some((b) => b.digest === blob.digest)) return;
+      writeJsonAtomic(path.join(this.layerDir(diffId), 'blobs.json'), [...have, { mediaType: blob.mediaType, digest: blob.digest, size: blob.size }]);
+    });
+  }
   /**
    * Installs an unpacked, verified layer from a temp dir. Returns false when
    * the layer was already there (the caller then discards its copy). A `diff`
    * without meta.json is a commit interrupted after its rename: the content
-   * was verified before the rename, so it is completed, not redone.
+   * was verified before the rename, so it is completed, not redone. The
+   * layer's tar-split record and the compressed form it came in, when
+   * given, are in place before meta.json.
    */
-  commitLayer(diffId: string, unpacked: string, size: number): boolean {
+  commitLayer(diffId: string, unpacked: string, size: number, extra: { tarSplit?: string; blob?: BlobDescriptor } = {}): boolean {
     const dir = this.layerDir(diffId);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The record first: the same tar gives the same record, so replacing one is harmless.
+    if (extra.tarSplit) fs.renameSync(extra.tarSplit, this.layerTarSplit(diffId));
     let installed = true;
     try {
       fs.renameSync(unpacked, path.join(dir, 'diff'));
@@ -121,6 +145,7 @@ export class Store {
       const tmpLink = path.join(this.root, 'tmp', `link-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
       fs.symlinkSync(`../layers/${hexOf(diffId)}/diff`, tmpLink);
       fs.renameSync(tmpLink, path.join(this.root, link));
+      if (extra.blob && !this.layerBlobs(diffId).length) writeJsonAtomic(path.join(dir, 'blobs.json'), [extra.blob]);
       writeJsonAtomic(path.join(dir, 'meta.json'), { diffId, size, link } satisfies LayerMeta);
     }
     return installed;

@@ -83,6 +83,41 @@ test('push to a second registry: chunked uploads, OCI format, retries; podman pu
   assert.equal(copy.status, 0, copy.stderr);
 });
 
+test('pulled layers keep no blob: a push elsewhere gzips them again, the image id stays, a second push uploads nothing', { skip }, async () => {
+  const pulled = JSON.parse(skopeo(s.env, ['inspect', '--raw', '--tls-verify=false', `docker://${s.ref('test/layered')}`]).stdout);
+  for (const l of pulled.layers) assert.ok(!fs.existsSync(path.join(s.env.root, 'blobs', 'sha256', l.digest.slice(7))), 'no compressed copy kept');
+  for (const l of fs.readdirSync(path.join(s.env.root, 'layers'))) assert.ok(fs.existsSync(path.join(s.env.root, 'layers', l, 'tar-split.gz')));
+  const third = await startRegistry();
+  try {
+    const dest = `${third.host}/again/layered:1`;
+    await s.env.tspod(['tag', s.ref('test/layered'), dest]);
+    const first = await s.env.tspod(['--log-level', 'debug', 'push', dest]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, /PUT \S+\/v2\/again\/layered\/blobs\/uploads\//);
+    const pushed = JSON.parse(skopeo(s.env, ['inspect', '--raw', '--tls-verify=false', `docker://${dest}`]).stdout);
+    assert.equal(pushed.config.digest, s.ids['test/layered'], 'same config: same image id');
+    assert.equal(pushed.layers.length, pulled.layers.length);
+    // The blobs made are remembered: pushing again finds them there and sends the same manifest.
+    const again = await s.env.tspod(['--log-level', 'debug', 'push', dest]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /(PUT|PATCH|POST) \S+\/blobs\/uploads\//);
+    assert.equal(again.stdout, first.stdout, 'same manifest digest');
+    // Pushing back where it came from sends nothing new either: the pulled manifest, digest and all.
+    const home = s.ref('test/layered:latest');
+    const back = await s.env.tspod(['--log-level', 'debug', 'push', home]);
+    assert.equal(back.status, 0, back.stderr);
+    assert.doesNotMatch(back.stderr, /(PUT|PATCH) \S+\/blobs\/uploads\//);
+    assert.match(back.stdout, new RegExp(JSON.parse(skopeo(s.env, ['inspect', '--tls-verify=false', `docker://${home}`]).stdout).Digest));
+    // What was pushed pulls into an empty store as the same image.
+    const root = ['--root', path.join(s.env.scratch, 'fresh')];
+    const fresh = await s.env.tspod([...root, 'pull', dest]);
+    assert.equal(fresh.status, 0, fresh.stderr);
+    const id = await s.env.tspod([...root, 'images', '-q', '--no-trunc', dest]);
+    assert.equal(id.stdout.trim(), s.ids['test/layered']);
+    await s.env.tspod([...root, 'system', 'reset', '-f']);
+  } finally { third.stop(); }
+});
+
 test('podman pulls what tspod pushed and runs it', { skip: skip || noPodman }, async () => {
   const dest = `${second.host}/copy/entry:2`;
   const pull = podman(s.env, ['pull', '--tls-verify=false', dest]);
