@@ -3,8 +3,8 @@
 //   dist/koffi/...       koffi's native addon, where src/sys/koffi.ts looks
 //   dist/tspod-rt        the native runtime helper, from native/*.c (cc -static)
 //   dist/tspod           the single executable: Node 22 (the `node` npm
-//                        package's binary, no download) with the bundles and
-//                        the addon as SEA assets, made by @yao-pkg/pkg's SEA
+//                        package's binary, no download) with the bundle, V8's
+//                        code cache of it and the addon as SEA assets, made by @yao-pkg/pkg's SEA
 //                        mode. Skipped with TSPOD_NO_SEA=1.
 import { build } from 'esbuild';
 import fs from 'node:fs';
@@ -62,15 +62,18 @@ if (!process.env.TSPOD_NO_SEA) {
   const sea = require('@yao-pkg/pkg/lib-es5/sea.js').default;
   const node = closedNode(path.join(root, 'node_modules/node/bin/node'), path.join(dist, `node-host.${process.pid}.tmp`));
   const output = path.join(dist, `tspod.${process.pid}.tmp`);
+  const cache = path.join(dist, `tspod.cjs.cache.${process.pid}.tmp`);
   const log = console.log;
-  console.log = () => {}; // pkg narrates every step
   try {
+    // V8's code cache of the bundle, made by the very Node binary that runs it (packaging/sea-main.cjs).
+    execFileSync(node, [path.join(root, 'packaging/sea-main.cjs'), '--make-code-cache', path.join(dist, 'tspod.cjs'), cache, '--help'], { stdio: 'ignore' });
+    console.log = () => {}; // pkg narrates every step
     await sea(path.join(root, 'packaging/sea-main.cjs'), {
       targets: [{ nodeRange: 'node22', platform: 'linux', arch: process.arch, output }],
       nodePath: node,
       seaConfig: {
         assets: {
-          'tspod.cjs': path.join(dist, 'tspod.cjs'), 'koffi.node': dest,
+          'tspod.cjs': path.join(dist, 'tspod.cjs'), 'tspod.cjs.cache': cache, 'koffi.node': dest,
           'tspod-rt': rt,
         },
         disableExperimentalSEAWarning: true,
@@ -83,6 +86,7 @@ if (!process.env.TSPOD_NO_SEA) {
   } finally {
     console.log = log;
     fs.rmSync(output, { force: true });
+    fs.rmSync(cache, { force: true });
     fs.rmSync(node, { force: true });
   }
 }
