@@ -9,6 +9,7 @@ import { debugEnabled, enableDebug } from './log.ts';
 import type { CommandClass } from 'clipanion';
 import type { TspodContext } from './commands/base.ts';
 import { FlagError, parseGlobals, normalize, translateClipanionError, type Globals, type Parsed } from './cli/argv.ts';
+import { processCanonical } from './cli/process.ts';
 
 async function internal(entry: string, args: string[]): Promise<void> {
   if (entry === '__health' || entry === '__cleanup') {
@@ -106,7 +107,8 @@ async function main(argv: string[]): Promise<number> {
   for (const c of classes) cli.register(c as CommandClass<TspodContext>); // every verb is a TspodCommand
   let command;
   try {
-    command = cli.process(parsed.argv, { globals });
+    // The verb's own class, parsed without clipanion's state machine when it can be (src/cli/process.ts).
+    command = processCanonical(cli, parsed.spec.cls as CommandClass<TspodContext>, parsed.path, parsed.argv, { globals }) ?? cli.process(parsed.argv, { globals });
   } catch (err) {
     return usageFailure(translateClipanionError(err, parsed));
   }
