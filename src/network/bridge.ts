@@ -19,7 +19,7 @@ const enter = (pid: string) => ['nsenter', '-t', pid, '--user', '--net', '--pres
 const vethName = (containerId: string, n: NetworkRecord) => `ve${containerId.slice(0, 7)}${n.id.slice(0, 5)}`;
 
 /** The two commands that plug `containerPid` (a pid, or PID1) in: the host side in the network host, then the container's side. */
-function endpointCommands(opts: { holderPid: number; containerId: string; containerPid: string; network: NetworkRecord; endpoint: Endpoint; ifname: string }): [string[], string[]] {
+function endpointCommands(opts: { holderPid: number; containerId: string; containerPid: string; network: NetworkRecord; endpoint: Endpoint; ifname: string; defaultRoute?: boolean }): [string[], string[]] {
   const { network: n, endpoint: e } = opts;
   const prefix = n.subnet.split('/')[1];
   const br = bridgeName(n);
@@ -31,9 +31,12 @@ function endpointCommands(opts: { holderPid: number; containerId: string; contai
     `ip link set ${veth} master ${br} up`,
   ].join(' && ');
   const inner = [
+    `ip link set ${opts.ifname} mtu ${MTU}`,
     `ip addr add ${e.ip}/${prefix} dev ${opts.ifname}`,
     `ip link set ${opts.ifname} up`,
     'ip link set lo up',
+    // The way out through the per-user stack: the network host routes (and masquerades) for the container.
+    ...(opts.defaultRoute ? [`ip route add default via ${n.gateway}`] : []),
   ].join(' && ');
   return [[...enter(String(opts.holderPid)), 'sh', '-c', host], [...enter(opts.containerPid), 'sh', '-c', inner]];
 }
@@ -48,7 +51,7 @@ export async function attachEndpoint(opts: { holderPid: number; containerId: str
 }
 
 /** The same as steps of the native monitor, for the container's pid 1. */
-export function endpointSteps(opts: { holderPid: number; containerId: string; network: NetworkRecord; endpoint: Endpoint; ifname: string }): NetStep[] {
+export function endpointSteps(opts: { holderPid: number; containerId: string; network: NetworkRecord; endpoint: Endpoint; ifname: string; defaultRoute?: boolean }): NetStep[] {
   return endpointCommands({ ...opts, containerPid: PID1 }).map((argv) => ({ what: `connecting to network ${opts.network.name}`, argv, ready: 'exit' }));
 }
 

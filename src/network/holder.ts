@@ -13,6 +13,9 @@ import { readJson, writeJsonVolatile } from '../storage/atomic.ts';
 import { alive, procRef, sameProcess } from '../sys/proc.ts';
 import type { ProcRef } from '../model/state.ts';
 import { TspodError } from '../errors.ts';
+import { run } from '../sys/spawn.ts';
+import { startSharedStack } from '../slirp/usermode.ts';
+import type { UserMode } from '../model/network.ts';
 import { logger } from '../log.ts';
 
 const debug = logger('net');
@@ -75,9 +78,44 @@ export async function ensureHolder(runRoot: string): Promise<number> {
   });
 }
 
-/** Stops the holder (system reset): its bridges go with it. */
+interface StackState { pid: number; start: number; mode: UserMode; holder: number }
+
+/** The per-user stack if it runs for the current holder. */
+function currentStack(runRoot: string, holderPid: number): StackState | undefined {
+  const s = readJson<StackState | undefined>(path.join(dirOf(runRoot), 'stack.json'), undefined);
+  return s && s.holder === holderPid && sameProcess({ pid: s.pid, start: s.start }) ? s : undefined;
+}
+
+/**
+ * The network host with its per-user stack running (src/slirp/usermode.ts
+ * startSharedStack): forwarding on, and what leaves through tap0
+ * masqueraded, so containers on its bridges get out. Returns the holder's pid.
+ */
+export async function ensureSharedStack(runRoot: string, mode: UserMode): Promise<number> {
+  const holder = await ensureHolder(runRoot);
+  if (currentStack(runRoot, holder)) return holder;
+  return withPidLock(path.join(dirOf(runRoot), 'stack.lock'), async () => {
+    if (currentStack(runRoot, holder)) return holder;
+    try {
+      await run(['nsenter', '-t', String(holder), '--user', '--net', '--preserve-credentials', '--', 'sh', '-c',
+        'echo 1 > /proc/sys/net/ipv4/ip_forward && { iptables -t nat -C POSTROUTING -o tap0 -j MASQUERADE 2>/dev/null || iptables -t nat -A POSTROUTING -o tap0 -j MASQUERADE; }']);
+    } catch (err) {
+      throw new TspodError('ERR_TSPOD_NETWORK', `setting up the network host's way out (needs iptables): ${(err as Error).message}`);
+    }
+    const pid = await startSharedStack(mode, holder, path.join(runRoot, 'net'));
+    const ref = procRef(pid);
+    if (!ref) throw new TspodError('ERR_TSPOD_NETWORK', `starting the per-user ${mode}: it exited at once`);
+    writeJsonVolatile(path.join(dirOf(runRoot), 'stack.json'), { ...ref, mode, holder } satisfies StackState);
+    debug('per-user %s started as pid %d', mode, pid);
+    return holder;
+  });
+}
+
+/** Stops the holder (system reset): its bridges and its stack go with it. */
 export function stopHolder(runRoot: string): void {
   const pid = currentHolder(runRoot);
-  if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  const stack = pid ? currentStack(runRoot, pid) : undefined;
+  for (const p of [stack?.pid, pid]) if (p) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
   fs.rmSync(path.join(dirOf(runRoot), 'holder.json'), { force: true });
+  fs.rmSync(path.join(dirOf(runRoot), 'stack.json'), { force: true });
 }

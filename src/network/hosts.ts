@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { ContainerRecord } from '../model/container.ts';
 import type { ContainerLayout } from '../storage/layout.ts';
 import { hostsFile, userModeAddresses, type HostEntry } from './etc.ts';
-import { parseNetworkMode } from './mode.ts';
+import { DEFAULT_BRIDGE, parseNetworkMode } from './mode.ts';
 
 /** The user-mode stack a container reaches the outside with, if any. */
 export function outboundOf(rec: ContainerRecord): 'pasta' | 'slirp4netns' | undefined {
@@ -23,10 +23,12 @@ export function peerEntries(rec: ContainerRecord, all: ContainerRecord[]): HostE
   const out: HostEntry[] = [];
   for (const other of all) {
     if (other.id === rec.id) continue;
-    const shared = mine.find((n) => other.hostConfig.networks?.[n]);
+    const links = (rec.hostConfig.links ?? []).filter((l) => l.split(':')[0] === other.name);
+    // On docker's default bridge containers know each other only through links.
+    const shared = mine.find((n) => other.hostConfig.networks?.[n] && (n !== DEFAULT_BRIDGE || links.length));
     if (!shared) continue;
     const e = other.hostConfig.networks![shared];
-    const aliases = (rec.hostConfig.links ?? []).filter((l) => l.split(':')[0] === other.name).map((l) => l.split(':')[1] ?? '');
+    const aliases = links.map((l) => l.split(':')[1] ?? '');
     for (const name of new Set([...aliases.filter(Boolean), other.name, ...e.aliases, other.id.slice(0, 12)])) out.push({ name, ip: e.ip });
   }
   return out;
@@ -56,6 +58,8 @@ export function hostsFor(rec: ContainerRecord, all: ContainerRecord[]): string {
  * reading every record would tax each create and rm.
  */
 export function refreshHosts(all: () => ContainerRecord[], networks: string[], layoutOf: (id: string) => ContainerLayout): void {
+  // The default bridge has no names to refresh (docker's links are written once).
+  networks = networks.filter((n) => n !== DEFAULT_BRIDGE);
   if (!networks.length) return;
   const records = all();
   for (const rec of records) {

@@ -15,17 +15,20 @@ import { parseNetworkMode } from './mode.ts';
 import { attachEndpoint, detachEndpoint, ifnameFor, removeBridge } from './bridge.ts';
 import { currentHolder } from './holder.ts';
 import { hostsFor, refreshHosts } from './hosts.ts';
+import { DEFAULT_BRIDGE } from './mode.ts';
 
 /** A container's own hosts file, rewritten in place. */
 function writeHosts(store: Store, rec: ContainerRecord, all: ContainerRecord[]): void {
   try { fs.writeFileSync(store.layout(rec.id).etc('hosts'), hostsFor(rec, all)); } catch { /* being removed */ }
 }
 
-/** The network --link uses when the two containers share no user-defined network (docker's default bridge). */
-const LINK_NETWORK = 'bridge';
-
-function linkNetwork(store: Store): NetworkRecord {
-  return listNetworks(store.root).find((n) => n.name === LINK_NETWORK) ?? createNetwork(store.root, { name: LINK_NETWORK, builtIn: true });
+/**
+ * docker's default bridge: where default containers are, and the network
+ * --link uses when two containers share no other. Made on first use, under
+ * the store lock.
+ */
+export function defaultBridge(store: Store): NetworkRecord {
+  return listNetworks(store.root).find((n) => n.name === DEFAULT_BRIDGE) ?? createNetwork(store.root, { name: DEFAULT_BRIDGE, builtIn: true });
 }
 
 /**
@@ -45,7 +48,7 @@ export function joinNetworks(store: Store, rec: ContainerRecord, all: ContainerR
     links.push(`${target.name}:${alias}`);
     const shared = Object.keys(rec.hostConfig.networks ?? {}).some((n) => target.hostConfig.networks?.[n]);
     if (shared) continue;
-    const net = linkNetwork(store);
+    const net = defaultBridge(store);
     if (!rec.hostConfig.networks?.[net.name]) {
       rec.hostConfig.networks = { ...rec.hostConfig.networks, [net.name]: allocateEndpoint(net, [...all, rec]) };
     }
@@ -110,6 +113,7 @@ export async function disconnect(store: Store, networkQuery: string, containerQu
 export async function removeNetwork(store: Store, query: string): Promise<NetworkRecord> {
   const network = await store.locked(() => {
     const network = findNetwork(store.root, query);
+    if (network.name === DEFAULT_BRIDGE) throw new TspodError('ERR_TSPOD_NETWORK', `${DEFAULT_BRIDGE} is a pre-defined network and cannot be removed`);
     const users = store.containers().filter((c) => c.hostConfig.networks?.[network.name] || c.hostConfig.networkMode === network.name);
     if (users.length) {
       throw new TspodError('ERR_TSPOD_NETWORK', `network ${network.name} is in use by container${users.length > 1 ? 's' : ''} ${users.map((c) => c.name).join(', ')}: remove or disconnect ${users.length > 1 ? 'them' : 'it'} first`);
@@ -125,7 +129,7 @@ export async function removeNetwork(store: Store, query: string): Promise<Networ
 /** network prune: every network no container is on. */
 export async function pruneNetworks(store: Store): Promise<string[]> {
   const all = store.containers();
-  const unused = listNetworks(store.root).filter((n) => !all.some((c) => c.hostConfig.networks?.[n.name] || c.hostConfig.networkMode === n.name));
+  const unused = listNetworks(store.root).filter((n) => n.name !== DEFAULT_BRIDGE && !all.some((c) => c.hostConfig.networks?.[n.name] || c.hostConfig.networkMode === n.name));
   const removed: string[] = [];
   for (const n of unused) {
     try { removed.push((await removeNetwork(store, n.name)).name); } catch { /* taken meanwhile */ }

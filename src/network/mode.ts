@@ -20,9 +20,12 @@ export function probeHostNet(): HostNet {
   return { pasta: Boolean(which('pasta')), slirp4netns: Boolean(which('slirp4netns')), tun };
 }
 
-/** Parses a --network value; `default`/`bridge`/`private` mean the default user-mode network. */
+/** The built-in network default containers are on (docker's default bridge): a bridge in the network host. */
+export const DEFAULT_BRIDGE = 'bridge';
+
+/** Parses a --network value; `default`/`private` mean the default network (`bridge` when a user-mode stack can run). */
 export function parseNetworkMode(value: string): NetworkMode | { kind: 'default' } {
-  if (value === '' || value === 'default' || value === 'bridge' || value === 'private') return { kind: 'default' };
+  if (value === '' || value === 'default' || value === 'private') return { kind: 'default' };
   if (value === 'host' || value === 'none' || value === 'pasta' || value === 'slirp4netns') return { kind: value };
   if (value.startsWith('container:')) {
     const ref = value.slice('container:'.length);

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { TspodError, UsageError } from '../errors.ts';
-import { chooseUserMode, formatNetworkMode, parseNetworkMode, probeHostNet } from './mode.ts';
+import { chooseUserMode, DEFAULT_BRIDGE, formatNetworkMode, parseNetworkMode, probeHostNet } from './mode.ts';
 import type { NetworkMode, NetworkRecord, PortBinding, UserMode } from '../model/network.ts';
 import type { ContainerLayout } from '../storage/layout.ts';
 import { exposedBindings, mergeBindings, parsePublish } from './ports.ts';
@@ -31,6 +31,10 @@ export interface NetworkPlan {
   outbound?: UserMode;
   /** The user-defined network to join (the address is taken under the store lock). */
   network?: NetworkRecord;
+  /** The default bridge, found or made under the store lock. */
+  bridge?: boolean;
+  /** The way out goes through the per-user stack (not a stack of the container's own). */
+  sharedOutbound?: boolean;
   /** --network container:X shares X's files. */
   sharedHosts?: string;
   resolv: string;
@@ -52,7 +56,7 @@ function resolveMode(value: string, warn: (msg: string) => void): NetworkMode {
   if (asked.kind === 'pasta' || asked.kind === 'slirp4netns') return { kind: chooseUserMode(probeHostNet(), asked.kind) };
   if (asked.kind !== 'default') return asked;
   const mode = defaultUserMode(warn, 'this container uses the host\'s network');
-  return mode ? { kind: mode } : { kind: 'host' };
+  return mode ? { kind: 'network', name: DEFAULT_BRIDGE } : { kind: 'host' };
 }
 
 export async function planNetwork(
@@ -68,6 +72,7 @@ export async function planNetwork(
   let shared: { hosts: string; resolv: string } | undefined;
   let network: NetworkRecord | undefined;
   let outbound: UserMode | undefined;
+  let bridge = false;
   if ((flags.networkAliases.length || flags.ip) && mode.kind !== 'network') {
     throw new UsageError('--network-alias and --ip need a user-defined network (tspod network create)');
   }
@@ -79,7 +84,10 @@ export async function planNetwork(
   } else if (mode.kind === 'host') {
     if (flags.publish.length) warn('published ports are discarded when using host network mode');
   } else if (mode.kind !== 'none') {
-    if (mode.kind === 'network') {
+    if (mode.kind === 'network' && mode.name === DEFAULT_BRIDGE) {
+      bridge = true;
+      outbound = chooseUserMode(probeHostNet());
+    } else if (mode.kind === 'network') {
       network = findNetwork(storeRoot, mode.name);
       mode = { kind: 'network', name: network.name };
       outbound = network.internal ? undefined : defaultUserMode(warn, `containers on ${network.name} reach only each other`);
@@ -98,6 +106,9 @@ export async function planNetwork(
     extraHosts,
     outbound,
     network,
+    bridge,
+    // Published UDP ports need a stack of the container's own (the per-user stack publishes nothing).
+    sharedOutbound: Boolean(outbound) && mode.kind === 'network' && !ports.some((p) => p.protocol === 'udp'),
     sharedHosts: shared?.hosts,
     resolv: shared?.resolv ?? resolvConf({ mode: resolvMode, dns: flags.dns, dnsSearch: flags.dnsSearch, hostResolv: readText('/etc/resolv.conf') }),
   };

@@ -24,10 +24,13 @@ export function networkSteps(rec: ContainerRecord, opts: { holderPid: number; st
   const runDir = path.join(opts.runRoot, 'net');
   fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const tcp = ports.filter((p) => p.protocol === 'tcp');
+  const shared = Boolean(outbound && rec.hostConfig.outboundShared);
+  const names = Object.keys(rec.hostConfig.networks ?? {});
   return [
-    ...(outbound ? userModeSteps({ mode: outbound, ports: ports.filter((p) => p.protocol === 'udp'), runDir, ifname: onNetwork ? 'tap0' : undefined }, rec.id.slice(0, 12)) : []),
+    ...(outbound && !shared ? userModeSteps({ mode: outbound, ports: ports.filter((p) => p.protocol === 'udp'), runDir, ifname: onNetwork ? 'tap0' : undefined }, rec.id.slice(0, 12)) : []),
     ...Object.entries(rec.hostConfig.networks ?? {}).flatMap(([name, endpoint]) => endpointSteps({
       holderPid: opts.holderPid, containerId: rec.id, network: findNetwork(opts.storeRoot, name), endpoint, ifname: ifnameFor(rec, name),
+      defaultRoute: shared && name === names[0],
     })),
     ...(tcp.length ? [forwarderStep(tcp)] : []),
   ];

@@ -15,7 +15,7 @@ import { parseRestartPolicy, formatRestartPolicy } from '../model/restart-policy
 import { planNetwork, type NetworkFlags } from '../network/plan.ts';
 import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../network/hosts.ts';
-import { joinNetworks, plugIfRunning } from '../network/membership.ts';
+import { defaultBridge, joinNetworks, plugIfRunning } from '../network/membership.ts';
 import { collectLabels } from './labels.ts';
 import { parseConfinement, parseDevice, parseExpose, parseLogConfig, parseShareNs, parseUserns, withDnsOptions, parseInteger, parseSignal, type ConfinementFlags } from './run-flags.ts';
 import type { MountRequest } from '../volume/mounts.ts';
@@ -166,6 +166,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
     hostConfig: {
       autoRemove: opts.autoRemove, readOnly: opts.readOnly, networkMode: net.mode, portBindings: net.ports,
       dns: opts.dns, dnsSearch: opts.dnsSearch, extraHosts: net.extraHosts.map((e) => `${e.name}:${e.ip}`), outbound: net.outbound,
+      ...(net.sharedOutbound ? { outboundShared: true } : {}),
       mounts, restartPolicy: formatRestartPolicy(restart),
       ...(Object.keys(flags.confinement).length ? { confinement: flags.confinement } : {}),
       ...(flags.devices.length ? { devices: flags.devices } : {}),
@@ -190,7 +191,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
         `the container name "/${opts.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name`);
     }
     if (!rec.name) rec.name = randomName(taken);
-    const changed = joinNetworks(store, rec, all, net.network, { aliases: opts.networkAliases, ip: opts.ip, links: opts.links });
+    const changed = joinNetworks(store, rec, all, net.bridge ? defaultBridge(store) : net.network, { aliases: opts.networkAliases, ip: opts.ip, links: opts.links });
     const layout = store.layout(id);
     for (const d of [layout.upper, layout.work, layout.merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
     fs.chmodSync(layout.upper, 0o755);

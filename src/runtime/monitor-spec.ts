@@ -14,7 +14,7 @@ import type { ContainerRecord } from '../model/container.ts';
 import type { MonitorSpec } from '../model/monitor-spec.ts';
 import { parseRestartPolicy } from '../model/restart-policy.ts';
 import { parseNetworkMode } from '../network/mode.ts';
-import { ensureHolder } from '../network/holder.ts';
+import { ensureHolder, ensureSharedStack } from '../network/holder.ts';
 import { networkSteps } from '../network/steps.ts';
 import { containerSpec, rootfsBackends } from './spec.ts';
 import { hasHealthcheck, healthFile, healthInterval, STARTING } from './health.ts';
@@ -35,7 +35,8 @@ export async function prepareMonitor(store: Store, rec: ContainerRecord): Promis
   const network = parseNetworkMode(hostConfig.networkMode);
   // In the network host's user namespace, or the one of the container whose network this one shares.
   const netPid = network.kind === 'container' ? runningPid(store, network.ref) : undefined;
-  const holderPid = netPid ?? await ensureHolder(store.paths.run);
+  const shared = rec.hostConfig.outboundShared && rec.hostConfig.outbound;
+  const holderPid = netPid ?? (shared ? await ensureSharedStack(store.paths.run, shared) : await ensureHolder(store.paths.run));
   fs.mkdirSync(layout.runDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.dirname(layout.socket), { recursive: true, mode: 0o700 });
   const sharePids = Object.fromEntries(Object.entries(hostConfig.shareNs ?? {}).map(([type, id]) => [type, runningPid(store, id!)]));

@@ -148,6 +148,44 @@ export function userModeSteps(opts: Omit<StackOptions, 'pid'>, tag: string): Net
   ];
 }
 
+/**
+ * The per-user stack: one pasta or slirp4netns for the network host's
+ * namespace (interface tap0), the way out of every container on a bridge
+ * there (the network host routes and masquerades for them, like podman's
+ * rootless-netns). It publishes nothing and outlives commands, like the
+ * network host; `system reset` stops it. Resolves with its pid once the
+ * namespace has its address and route.
+ */
+export async function startSharedStack(mode: UserMode, holderPid: number, runDir: string): Promise<number> {
+  fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const target = String(holderPid);
+  if (mode === 'pasta') {
+    const pidFile = `${runDir}/shared.pasta.pid`;
+    fs.rmSync(pidFile, { force: true });
+    const argv = ['pasta', '--config-net', '--foreground', '--quiet', '--mtu', String(MTU), '--dns-forward', PASTA_DNS,
+      '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--ns-ifname', 'tap0', '--pid', pidFile, target];
+    const child = start(argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const exited = exitOf(child, 'pasta', collect(child.stderr));
+    try {
+      await until(() => { try { return fs.statSync(pidFile).size > 0; } catch { return false; } }, exited, 'pasta');
+    } catch (err) { child.kill(); throw err; }
+    fs.rmSync(pidFile, { force: true });
+    child.stderr!.destroy();
+    child.unref();
+    return child.pid!;
+  }
+  const child = start(slirpArgv(target, `${runDir}/shared.slirp.sock`), { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true });
+  const exited = exitOf(child, 'slirp4netns', collect(child.stderr));
+  let ready = false;
+  (child.stdio[3] as Readable).once('data', () => (ready = true));
+  try {
+    await until(() => ready, exited, 'slirp4netns');
+  } catch (err) { child.kill(); throw err; }
+  for (const s of [child.stderr, child.stdio[3]]) (s as Readable).destroy();
+  child.unref();
+  return child.pid!;
+}
+
 /** Starts the stack and resolves once the namespace has its address, route and ports. */
 export async function startUserMode(opts: StackOptions): Promise<UserModeStack> {
   fs.mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });

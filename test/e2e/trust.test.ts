@@ -212,7 +212,8 @@ test('a dead network helper takes its container along: never Up without a networ
   assert.equal((await t('run', '-d', '--name', 'netlost', '-p', `127.0.0.1:${port}:80`, s.ref('test/web'))).status, 0);
   assert.equal(await fetchSoon(port), 'served by httpd\n');
   const live = liveOf(await idOf('netlost'));
-  const helpers = spawnSync('pgrep', ['-P', String(live.monitor.pid), '-f', 'pasta|passt|slirp4netns'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  // The port forwarder (the way out is the per-user stack, which no container owns).
+  const helpers = spawnSync('pgrep', ['-P', String(live.monitor.pid), '-f', 'pasta|passt|slirp4netns|tspod-rt.* forward'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
   assert.ok(helpers.length > 0, 'the container has a network helper');
   for (const pid of helpers) process.kill(Number(pid), 'SIGKILL');
   await until('the container to stop', async () => /Exited/.test((await t('ps', '-a', '--filter', 'name=netlost')).stdout));

@@ -17,7 +17,7 @@ fi
 # debootstrap and attr build the server fixture images (test/fixtures/debian-image.ts);
 # curl, redis-tools and postgresql-client are their real clients (test/e2e/servers.test.ts).
 # libseccomp-dev and libjansson-dev: the static archives the native helper links (native/).
-PKGS=(gcc libc6-dev libseccomp-dev libjansson-dev uidmap docker-registry skopeo busybox-static fuse-overlayfs slirp4netns passt apache2-utils tmux zsh fish
+PKGS=(gcc libc6-dev libseccomp-dev libjansson-dev uidmap docker-registry skopeo busybox-static fuse-overlayfs slirp4netns passt iptables apache2-utils tmux zsh fish
   debootstrap attr curl redis-tools postgresql-client
   podman runc)  # podman: the independent client of the image round-trip tests (test/e2e/image-*.test.ts)
 missing=()

@@ -35,7 +35,9 @@ test('-P, merging, and how port/ps/inspect print bindings', () => {
 });
 
 test('--network values and the choice of user-mode stack', () => {
-  assert.deepEqual(parseNetworkMode('bridge'), { kind: 'default' });
+  assert.deepEqual(parseNetworkMode('default'), { kind: 'default' });
+  // docker's default bridge is a network (in the per-user network host).
+  assert.deepEqual(parseNetworkMode('bridge'), { kind: 'network', name: 'bridge' });
   assert.deepEqual(parseNetworkMode('none'), { kind: 'none' });
   assert.deepEqual(parseNetworkMode('container:web'), { kind: 'container', ref: 'web' });
   assert.deepEqual(parseNetworkMode('mynet'), { kind: 'network', name: 'mynet' });
