@@ -10,6 +10,8 @@
  *                        into an empty store, BENCH_PULLS times
  *   pull disk use        du of each store after that pull (tspod's store,
  *                        podman's --root)
+ *   ps -a                median wall time of `ps -a` over 1000 stopped
+ *                        containers (BENCH_PS_CONTAINERS), made by `create`
  *   published port       requests/s of busybox httpd behind -p, from the host's
  *                        loopback, and MB/s of a 256 MB download (tspod's
  *                        default pasta and slirp4netns; podman's default)
@@ -250,6 +252,28 @@ try {
     () => medianOf(() => tspodBuild(['--no-cache'])), () => medianOf(() => podmanBuild(['--no-cache'])));
   await measure(`build: warm rebuild, full cache hit, median of ${BUILDS} (goal: ratio >= 2.00)`, 'ms',
     () => medianOf(() => tspodBuild([])), () => medianOf(() => podmanBuild([])));
+
+  // ps -a over many stopped containers: made the same way on both sides (parallel
+  // batches of `create`), listed RUNS times, then removed.
+  const STOPPED = Number(process.env.BENCH_PS_CONTAINERS ?? 1000);
+  const psFigure = async (argv: (args: string[]) => string[], rmForce: string[]) => {
+    const names = Array.from({ length: STOPPED }, (_, i) => `ps${i}`);
+    try {
+      for (let i = 0; i < STOPPED; i += 10) {
+        await Promise.all(names.slice(i, i + 10).map((n) => timed(argv(['create', '--network', 'host', '--name', n, small, 'true']))));
+      }
+      const q = argv(['ps', '-aq']);
+      const listed = spawnSync(q[0], q.slice(1), { encoding: 'utf8' }).stdout.trim().split('\n').length;
+      if (listed !== STOPPED) throw new Error(`ps -aq listed ${listed} of ${STOPPED} containers`);
+      const xs = [];
+      for (let i = 0; i < RUNS; i++) xs.push(await timed(argv(['ps', '-a'])));
+      return median(xs);
+    } finally {
+      await runQuiet(argv([...rmForce, ...names]));
+    }
+  };
+  await measure(`ps -a with ${STOPPED} stopped containers, median of ${RUNS} (goal: ratio >= 2.00)`, 'ms',
+    () => psFigure(tspodArgv, ['rm', '-f']), () => psFigure(podmanArgv, ['rm', '-f', '-t', '0']));
 } finally {
   if (podmanAvailable) spawnSync(podmanArgv(['system', 'reset', '-f'])[0], podmanArgv(['system', 'reset', '-f']).slice(1), { stdio: 'ignore' });
   env.cleanup();

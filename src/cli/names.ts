@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import { defaultPaths, type PathOptions } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
-import { listContainers } from '../runtime/lifecycle.ts';
 import { listNetworks } from '../network/networks.ts';
 import type { NameKind } from './verbs.ts';
 
@@ -17,7 +16,7 @@ export function storeNames(kind: NameKind, where: PathOptions = {}): string[] {
   if (!fs.existsSync(paths.root)) return [];
   const store = new Store(paths);
   switch (kind) {
-    case 'container': return listContainers(store).map((c) => c.rec.name);
+    case 'container': return store.containers().map((c) => c.name); // names only: no state, no /proc
     case 'image': return store.images().flatMap((i) => i.repoTags.flatMap(shortNames));
     case 'network': return listNetworks(store.root).map((n) => n.name);
     default: return [];

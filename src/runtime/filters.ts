@@ -6,7 +6,6 @@
  * (`invalid filter 'x'`) before any work.
  */
 import type { Container } from './lifecycle.ts';
-import { hasHealthcheck, readHealth } from './health.ts';
 import type { ImageRecord } from '../model/image.ts';
 import { findImage } from '../storage/images.ts';
 import type { NetworkRecord } from '../model/network.ts';
@@ -53,6 +52,8 @@ export interface ContainerFilterContext {
   all: Container[];
   images: ImageRecord[];
   networks: NetworkRecord[];
+  /** A container's health: starting, healthy, unhealthy, or none (the caller reads it, so this module loads no health code). */
+  healthOf: (c: Container) => string;
 }
 
 function invalid(key: string, value: string): never {
@@ -99,7 +100,7 @@ export function containerFilter(filters: Filters, ctx: ContainerFilterContext): 
   if (filters.has('label')) tests.push((c) => matchLabels(filters.get('label')!, c.rec.config.labels));
   any('status', (v, c) => c.state.status === v);
   any('exited', (v, c) => c.state.status === 'exited' && c.state.exitCode === Number(v));
-  any('health', (v, c) => (hasHealthcheck(c.rec.config.healthcheck) ? (readHealth(c.layout)?.Status ?? 'starting') === v : v === 'none'));
+  any('health', (v, c) => ctx.healthOf(c) === v);
   if (ancestors.length) tests.push((c) => ancestors.some(({ v, id }) => (id !== undefined && c.rec.imageId === id) || c.rec.image === v));
   if (before.length) tests.push((c) => before.every((t) => c.rec.created < t));
   if (since.length) tests.push((c) => since.every((t) => c.rec.created > t));

@@ -26,41 +26,43 @@ export class ContainerLayout {
 
   constructor(storeRoot: string, runRoot: string, id: string) {
     this.id = id;
-    this.dir = path.join(containersDir(storeRoot), id);
+    this.dir = path.join(storeRoot, 'containers', id);
     this.runRoot = runRoot;
     this.runDir = path.join(runRoot, 'containers', id);
   }
+  // The names below are joined by hand: dir and runDir are already normalized
+  // (path.join), and listings build thousands of these paths.
 
   // ---- persistent ----
   /** The container's record (ContainerRecord). */
-  get record(): string { return path.join(this.dir, 'container.json'); }
+  get record(): string { return `${this.dir}/container.json`; }
   /** The record renamed while the container is being removed. */
-  get removing(): string { return path.join(this.dir, 'container.json.removing'); }
+  get removing(): string { return `${this.dir}/container.json.removing`; }
   /** Status, exit code and times: what `ps -a` shows after a reboot. */
-  get state(): string { return path.join(this.dir, 'state.json'); }
+  get state(): string { return `${this.dir}/state.json`; }
   /** k8s-file log. */
-  get log(): string { return path.join(this.dir, 'ctr.log'); }
+  get log(): string { return `${this.dir}/ctr.log`; }
   /** A file bind-mounted over /etc/<name> in the container (hosts, hostname, resolv.conf). */
-  etc(name: 'hosts' | 'hostname' | 'resolv.conf'): string { return path.join(this.dir, name); }
-  get merged(): string { return path.join(this.dir, 'merged'); }
-  get upper(): string { return path.join(this.dir, 'upper'); }
-  get work(): string { return path.join(this.dir, 'work'); }
+  etc(name: 'hosts' | 'hostname' | 'resolv.conf'): string { return `${this.dir}/${name}`; }
+  get merged(): string { return `${this.dir}/merged`; }
+  get upper(): string { return `${this.dir}/upper`; }
+  get work(): string { return `${this.dir}/work`; }
   /** An empty lower dir, for an image without layers. */
-  get emptyLower(): string { return path.join(this.dir, 'empty'); }
+  get emptyLower(): string { return `${this.dir}/empty`; }
   /** Space the monitor sets aside, given up so the last exit status can be written on a full disk. */
-  get spare(): string { return path.join(this.dir, '.spare'); }
+  get spare(): string { return `${this.dir}/.spare`; }
 
   // ---- per boot ----
   /** The OCI runtime spec of the current start (docs/runtime.md). */
-  get spec(): string { return path.join(this.runDir, 'config.json'); }
+  get spec(): string { return `${this.runDir}/config.json`; }
   /** What the native monitor is given (src/model/monitor-spec.ts). */
-  get monitorSpec(): string { return path.join(this.runDir, 'monitor.json'); }
+  get monitorSpec(): string { return `${this.runDir}/monitor.json`; }
   /** Pids (with start times) of the monitor and the container's pid 1. */
-  get live(): string { return path.join(this.runDir, 'live.json'); }
+  get live(): string { return `${this.runDir}/live.json`; }
   /** Left by stop/rm/kill: the monitor does not restart the container. */
-  get stopRequested(): string { return path.join(this.runDir, 'stop-requested'); }
+  get stopRequested(): string { return `${this.runDir}/stop-requested`; }
   /** Present while the container is paused. */
-  get paused(): string { return path.join(this.runDir, 'paused'); }
+  get paused(): string { return `${this.runDir}/paused`; }
   /** The monitor's attach socket. */
   get socket(): string { return path.join(this.runRoot, 's', `${this.id.slice(0, 16)}.sock`); }
 }

@@ -74,7 +74,25 @@ function initAlive(live: LiveState): boolean {
  * another process is never reported.
  */
 export function observedState(layout: ContainerLayout): ContainerState {
-  const { state: s, damaged } = readPersistent(layout);
+  const { state, damaged } = readPersistent(layout);
+  return observe(layout, state, damaged);
+}
+
+/**
+ * The state as listings (`ps`) show it: the same status, exit code and
+ * times as observedState, but live.json and /proc are consulted only when the
+ * record says processes should exist (running, restarting). A created or
+ * exited container has none to verify, so its pid and monitorPid are 0 (a
+ * monitor that is still finishing is not reported; commands that wait for it
+ * use observedState).
+ */
+export function listedState(layout: ContainerLayout): ContainerState {
+  const { state, damaged } = readPersistent(layout);
+  if (!damaged && (state.status === 'created' || state.status === 'exited')) return { ...state, pid: 0, monitorPid: 0 };
+  return observe(layout, state, damaged);
+}
+
+function observe(layout: ContainerLayout, s: PersistentState, damaged: string | undefined): ContainerState {
   const live = readLive(layout);
   const monitorPid = sameProcess(live.monitor) ? live.monitor!.pid : 0;
   const pid = initAlive(live) ? live.init!.pid : 0;

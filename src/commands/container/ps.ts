@@ -1,20 +1,26 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { portsColumn } from '../../network/ports.ts';
-import { listNetworks } from '../../network/networks.ts';
 import { TspodCommand } from '../base.ts';
-import { listContainers, type Container } from '../../runtime/lifecycle.ts';
+import type { Container } from '../../runtime/lifecycle.ts';
+import { listedContainers } from '../../runtime/listing.ts';
 import { parseFilters, containerFilter, CONTAINER_FILTERS } from '../../runtime/filters.ts';
 import { humanAgo, humanDuration, goTime } from '../../ui/format.ts';
 import { compileTemplate } from '../../ui/template.ts';
-import { hasHealthcheck, readHealth } from '../../runtime/health.ts';
 
-function statusText(c: Container): string {
+type HealthModule = typeof import('../../runtime/health.ts');
+
+/** starting, healthy, unhealthy, or none without a check. */
+function healthOf(h: HealthModule, c: Container): string {
+  return h.hasHealthcheck(c.rec.config.healthcheck) ? h.readHealth(c.layout)?.Status ?? 'starting' : 'none';
+}
+
+function statusText(c: Container, h: HealthModule | undefined): string {
   const s = c.state;
   switch (s.status) {
     case 'running': {
-      const health = hasHealthcheck(c.rec.config.healthcheck) ? readHealth(c.layout)?.Status ?? 'starting' : undefined;
-      const shown = health === 'starting' ? ' (health: starting)' : health ? ` (${health})` : '';
+      const health = h ? healthOf(h, c) : 'none';
+      const shown = health === 'none' ? '' : health === 'starting' ? ' (health: starting)' : ` (${health})`;
       return `Up ${humanDuration(Date.now() - Date.parse(s.startedAt))}${shown}`;
     }
     case 'paused': return `Up ${humanDuration(Date.now() - Date.parse(s.startedAt))} (Paused)`;
@@ -25,9 +31,16 @@ function statusText(c: Container): string {
   }
 }
 
-/** docker shows a linked container also under LINKER/ALIAS for each --link to it. */
-function linkNames(name: string, all: Container[]): string[] {
-  return all.flatMap((o) => (o.rec.hostConfig.links ?? []).filter((l) => l.split(':')[0] === name).map((l) => `${o.rec.name}/${l.split(':')[1]}`));
+/** docker shows a linked container also under LINKER/ALIAS for each --link to it: those names, by linked container. */
+function linkNames(all: Container[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const o of all) {
+    for (const l of o.rec.hostConfig.links ?? []) {
+      const [target, alias] = l.split(':');
+      out.set(target, [...(out.get(target) ?? []), `${o.rec.name}/${alias}`]);
+    }
+  }
+  return out;
 }
 
 /** docker's ps column titles. */
@@ -67,17 +80,23 @@ export class PsCommand extends TspodCommand {
     const filters = parseFilters(this.filter, CONTAINER_FILTERS);
     const tpl = compileTemplate(this.quiet ? '{{.ID}}' : this.format ?? DEFAULT_TABLE, { headers: HEADERS, defaultTable: DEFAULT_TABLE });
     const store = this.openStore();
-    const all = listContainers(store).sort((a, b) => b.rec.created.localeCompare(a.rec.created));
-    const matches = containerFilter(filters, { all, images: filters.has('ancestor') ? store.images() : [], networks: filters.has('network') ? listNetworks(store.root) : [] });
+    const all = listedContainers(store);
+    // The health and network modules load only when something needs them: without a health check anywhere, every health is none.
+    const health = all.some((c) => c.rec.config.healthcheck) ? await import('../../runtime/health.ts') : undefined;
+    const networks = filters.has('network') ? (await import('../../network/networks.ts')).listNetworks(store.root) : [];
+    const matches = containerFilter(filters, {
+      all, networks, images: filters.has('ancestor') ? store.images() : [], healthOf: (c) => (health ? healthOf(health, c) : 'none'),
+    });
     const showAll = this.all || this.latest || this.last !== undefined || ['status', 'exited', 'before', 'since'].some((k) => filters.has(k));
     let rows = all.filter((c) => (showAll || c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting') && matches(c));
     if (this.latest) rows = rows.slice(0, 1);
     if (this.last !== undefined && this.last >= 0) rows = rows.slice(0, this.last);
-    this.context.stdout.write(tpl.list(rows.map((c) => this.view(c, all))));
+    const links = linkNames(all);
+    this.context.stdout.write(tpl.list(rows.map((c) => this.view(c, links, health))));
   }
 
   /** docker's ps context: its fields in docker's (alphabetical) JSON order, and its Label method. */
-  private view(c: Container, all: Container[]): Record<string, unknown> {
+  private view(c: Container, links: Map<string, string[]>, health: HealthModule | undefined): Record<string, unknown> {
     const { rec, state } = c;
     const argv = [...rec.config.entrypoint, ...rec.config.cmd].join(' ');
     const labels = rec.config.labels ?? {};
@@ -90,13 +109,13 @@ export class PsCommand extends TspodCommand {
       Labels: Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(','),
       LocalVolumes: String(rec.hostConfig.mounts.filter((m) => m.type === 'volume').length),
       Mounts: rec.hostConfig.mounts.map((m) => m.name ?? m.source).join(','),
-      Names: [rec.name, ...linkNames(rec.name, all)].join(','),
+      Names: [rec.name, ...(links.get(rec.name) ?? [])].join(','),
       Networks: [rec.hostConfig.networkMode, ...Object.keys(rec.hostConfig.networks ?? {})].filter((n, i, a) => a.indexOf(n) === i).join(','),
       Ports: active ? portsColumn(rec.hostConfig.portBindings ?? []) : '',
       RunningFor: humanAgo(rec.created),
       Size: '0B',
       State: state.status,
-      Status: statusText(c),
+      Status: statusText(c, health),
       Label: (key: string) => labels[key] ?? '',
     };
   }

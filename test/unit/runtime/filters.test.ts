@@ -24,7 +24,7 @@ const all = [
 ];
 const images = [{ id: `sha256:2222${'0'.repeat(60)}`, repoTags: ['docker.io/library/postgres:16'], repoDigests: [], layers: [], size: 1, created: '2026-01-01T00:00:00Z', stored: '' } as unknown as ImageRecord];
 const names = (...specs: string[]) => {
-  const match = containerFilter(parseFilters(specs, CONTAINER_FILTERS), { all, images, networks: [{ id: 'f00dfeed', name: 'front' } as any] });
+  const match = containerFilter(parseFilters(specs, CONTAINER_FILTERS), { all, images, networks: [{ id: 'f00dfeed', name: 'front' } as any], healthOf: (c) => (c.rec.name === 'web' ? 'healthy' : 'none') });
   return all.filter(match).map((c) => c.rec.name);
 };
 
@@ -69,8 +69,8 @@ test('ps filters: same key ORs, keys AND, labels all match', () => {
   assert.deepEqual(names('publish=80'), ['web']);
   assert.deepEqual(names('publish=80/udp'), []);
   assert.deepEqual(names('publish=50-60/udp'), ['job']);
-  assert.deepEqual(names('health=none'), ['web', 'db', 'job']);
-  assert.deepEqual(names('health=healthy'), []);
+  assert.deepEqual(names('health=none'), ['db', 'job']);
+  assert.deepEqual(names('health=healthy'), ['web']);
 });
 
 test('ps filters: bad values are usage errors', () => {
