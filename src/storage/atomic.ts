@@ -1,9 +1,28 @@
-/** Crash-safe file writes: temp file, fsync, rename, fsync of the directory. */
+/**
+ * Atomic file writes: readers never see half a file (temp file, rename).
+ *
+ * Which writes are also durable (fsync of the file before the rename and of
+ * the directory after it, ~2 ms each on this kind of disk) follows one rule:
+ * fsync what a crash must not lose because the user cares about it and
+ * nothing can rebuild it —
+ * - container records at create and change (but not those of `--rm`
+ *   containers: they are gone at the container's exit, and one lost to a
+ *   crash is missing or listed as damaged, removable),
+ * - image records, layer metadata, volume and network records, build cache
+ *   records,
+ * - a container's last exit status (state.json, written by the monitor: docker
+ *   keeps it across reboots too);
+ * and only rename what describes live processes or lapses by itself: live.json,
+ * runtime specs, health results (writeJsonVolatile, in the per-boot run dir),
+ * and the holds of running commands (their owner's death ends them anyway).
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { TspodError, fileError } from '../errors.ts';
 
-export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
+/** Writes `file` atomically; durable (fsync'd, with its directory) unless told otherwise. */
+export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644, opts: { durable?: boolean } = {}): void {
+  const durable = opts.durable !== false;
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
@@ -11,21 +30,24 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o64
     try {
       if (typeof data === "string") fs.writeSync(fd, data);
       else fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
+      if (durable) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, file);
-    const dfd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+    if (durable) {
+      const dfd = fs.openSync(dir, 'r');
+      try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+    }
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw fileError('writing', file, err);
   }
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+/** JSON through writeFileAtomic: durable unless `durable: false` (see the rule above). */
+export function writeJsonAtomic(file: string, value: unknown, opts: { durable?: boolean } = {}): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', 0o644, opts);
 }
 
 /**

@@ -178,12 +178,13 @@ export class Store {
     const owner = procRef(process.pid)!;
     const file = path.join(this.root, 'holds', `${owner.pid}-${owner.start}-${crypto.randomBytes(4).toString('hex')}.json`);
     const rec: HoldRecord = { owner, layers: [...(what.layers ?? [])], blobs: [...(what.blobs ?? [])] };
-    await this.locked(() => writeJsonAtomic(file, rec));
+    // Not durable: a hold ends with its process, and no process outlives a crash.
+    await this.locked(() => writeJsonAtomic(file, rec, { durable: false }));
     return {
       add: (more) => this.locked(() => {
         rec.layers.push(...(more.layers ?? []));
         rec.blobs.push(...(more.blobs ?? []));
-        writeJsonAtomic(file, rec);
+        writeJsonAtomic(file, rec, { durable: false });
       }),
       release: () => this.locked(() => fs.rmSync(file, { force: true })),
     };
@@ -253,9 +254,10 @@ export class Store {
     }
     return out;
   }
+  /** Writes a container's record; durable unless the container goes at its exit (`--rm`: src/storage/atomic.ts). */
   writeContainer(rec: ContainerRecord): void {
     const layout = this.layout(rec.id);
     fs.mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
-    writeJsonAtomic(layout.record, rec);
+    writeJsonAtomic(layout.record, rec, { durable: !rec.hostConfig.autoRemove });
   }
 }
