@@ -11,7 +11,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseReference, repository, formatReference, type Reference } from '../model/reference.ts';
@@ -110,24 +109,23 @@ async function streamLayer(client: RegistryClient, store: Store, repo: string, l
     try {
       fs.mkdirSync(dest, { mode: 0o755 }); // the layer root; a tar entry for "./" may change it
       const unpacking = await unpackingInUserns(dest, tarSplit);
-      let helperGone = false;
-      unpacking.input.on('error', () => { helperGone = true; }); // EPIPE: its own error comes with its report
-      const report = unpacking.report.finally(() => { helperGone = true; });
       let got = 0;
       try {
-        for await (const chunk of r.stream as AsyncIterable<Buffer>) {
-          got += chunk.length;
-          progress.update(id, 'Downloading', got, layer.size);
-          if (!helperGone && !unpacking.input.write(chunk)) await Promise.race([once(unpacking.input, 'drain'), report]);
-        }
+        await new Promise<void>((resolve, reject) => {
+          r.stream.on('data', (chunk: Buffer) => { got += chunk.length; progress.update(id, 'Downloading', got, layer.size); });
+          r.stream.once('error', reject);
+          r.stream.once('end', () => { unpacking.input.end(); resolve(); });
+          // A helper gone early (EPIPE) reports its own error: the rest is still read, and dropped.
+          unpacking.input.on('error', () => { r.stream.unpipe(unpacking.input); r.stream.resume(); });
+          r.stream.pipe(unpacking.input, { end: false });
+        });
       } catch (err) {
         unpacking.kill();
-        await report;
+        await unpacking.report;
         throw new RegistryError(`downloading blob ${short(digest)}: ${(err as Error).message}`, { temporary: true, cause: err });
       }
-      unpacking.input.end();
       progress.update(id, 'Extracting');
-      const { ok, error, input } = await report;
+      const { ok, error, input } = await unpacking.report;
       if (input && (input.digest !== digest || input.size !== got)) {
         throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `blob ${digest} failed verification: content digest is ${input.digest}`);
       }
