@@ -5,6 +5,7 @@
  *
  *   tspod-rt monitor MONITOR.json                       a container's resident monitor (monitor.c)
  *   tspod-rt init [--hand-over] SPEC.json               a container (init.c)
+ *   tspod-rt oci [--mount] SPEC.json RUNTIME ARG...     another OCI runtime on a container (oci.c)
  *   tspod-rt exec [--detach] PID SPEC.json              a process in a container (exec.c)
  *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...   published TCP ports (forward.c)
  *   tspod-rt reap -- CMD [ARG...]                       pid 1 of `run --init`, inside the container (reap.c)
@@ -16,6 +17,7 @@
 #include "forward.h"
 #include "init.h"
 #include "monitor.h"
+#include "oci.h"
 #include "reap.h"
 #include "test.h"
 
@@ -30,6 +32,8 @@ main (int argc, char **argv)
 
   if (strcmp (job, "monitor") == 0)
     return monitor_main (argc - 1, argv + 1);
+  if (strcmp (job, "oci") == 0)
+    return oci_main (argc - 1, argv + 1);
   if (strcmp (job, "init") == 0)
     return init_main (argc - 1, argv + 1);
   if (strcmp (job, "exec") == 0)
@@ -47,6 +51,6 @@ main (int argc, char **argv)
     return reap_main (argc - 1, argv + 1);
   if (strncmp (job, "test-", 5) == 0)
     return test_main (argc - 1, argv + 1);
-  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: monitor, init, exec, forward, reap)\n", job);
+  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: monitor, init, oci, exec, forward, reap)\n", job);
   return 125;
 }

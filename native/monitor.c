@@ -416,6 +416,113 @@ open_pty (const char *path)
 }
 
 static void health_reset (void);
+static void got_pid (pid_t pid);
+static void runtime_start (void);
+
+/* The container's command runs: the first time, the starting command hears so; health checks begin. */
+static void
+command_runs (void)
+{
+  run *r = &M.r;
+  if (r->pid1 && !r->failed && !M.started_once)
+    {
+      M.started_once = 1;
+      report (json_pack ("{s:s,s:i}", "type", "started", "pid", (int) r->pid1));
+    }
+  if (r->pid1 && !r->failed && M.m.health)
+    M.health_next = now_ms () + M.m.health_interval_ms;
+}
+
+/* ---- another OCI runtime (--runtime) ---- */
+
+/* Runs one runtime command to its end, output to the runtime's log; its status. */
+static int
+runtime_run (char **argv)
+{
+  int status = 0;
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      int null = open ("/dev/null", O_RDWR);
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      dup2 (null, 0);
+      dup2 (null, 1);
+      dup2 (null, 2);
+      execvp (argv[0], argv);
+      _exit (127);
+    }
+  while (pid > 0 && waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  return pid < 0 ? -1 : status;
+}
+
+/* The last error the runtime logged (--log-format json), with docker's statuses for a command that cannot run. */
+static void
+runtime_error (const char *what)
+{
+  run *r = &M.r;
+  char line[2048], last[1024] = "";
+  FILE *f = fopen (M.m.rt_log, "re");
+  while (f && fgets (line, sizeof line, f))
+    {
+      json_t *rec = json_loads (line, 0, NULL);
+      const char *level = json_string_value (json_object_get (rec, "level"));
+      const char *msg = json_string_value (json_object_get (rec, "msg"));
+      if (level && msg && (strcmp (level, "error") == 0 || strcmp (level, "fatal") == 0))
+        snprintf (last, sizeof last, "%s", msg);
+      json_decref (rec);
+    }
+  if (f)
+    fclose (f);
+  r->failed = 1;
+  if (strstr (last, "executable file not found") || strstr (last, "no such file or directory"))
+    rt_fail_status (&r->error, 127, "ERR_TSPOD_COMMAND_NOT_FOUND", "%s", last);
+  else if (strstr (last, "permission denied"))
+    rt_fail_status (&r->error, 126, "ERR_TSPOD_CANNOT_INVOKE", "%s", last);
+  else
+    rt_fail (&r->error, "%s: %s", what, *last ? last : "the OCI runtime failed");
+}
+
+/* `create` has made pid 1 (waiting for `start`): read its pid. */
+static void
+runtime_created (int status)
+{
+  char buf[32] = "";
+  FILE *f;
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      runtime_error ("creating the container");
+      return;
+    }
+  if ((f = fopen (M.m.rt_pidfile, "re")) != NULL)
+    {
+      if (!fgets (buf, sizeof buf, f))
+        buf[0] = 0;
+      fclose (f);
+    }
+  if (atoi (buf) <= 0)
+    {
+      M.r.failed = 1;
+      rt_fail (&M.r.error, "creating the container: the OCI runtime wrote no pid to `%s`", M.m.rt_pidfile);
+      return;
+    }
+  got_pid ((pid_t) atoi (buf));
+}
+
+static void
+runtime_start (void)
+{
+  int status = runtime_run (M.m.rt_start);
+  if (status != 0)
+    {
+      runtime_error ("starting the container");
+      kill (M.r.pid1, SIGKILL);
+      return;
+    }
+  command_runs ();
+}
 
 /* pid 1 exists (all namespaces made): records it, then sets up its network. */
 static void
@@ -435,16 +542,17 @@ got_pid (pid_t pid)
   record_iso_now (M.st.started_at);
   M.st.error[0] = 0;
   write_state (0);
-  if (M.m.n_steps == 0)
-    return;
-  if (netsteps_start (&M.m, pid, &r->net, &r->error) < 0)
+  if (M.m.n_steps && netsteps_start (&M.m, pid, &r->net, &r->error) < 0)
     {
       /* pid 1 is waiting for the network: it never runs the command. */
       r->failed = 1;
       kill (pid, SIGKILL);
       return;
     }
-  send_channel ("{\"type\":\"net\"}\n");
+  if (M.m.rt_create)
+    runtime_start ();
+  else if (M.m.n_steps)
+    send_channel ("{\"type\":\"net\"}\n");
 }
 
 static void
@@ -484,13 +592,7 @@ read_channel (void)
       r->chan = -1;
       r->chan_eof = 1;
       /* pid 1's end closes on exec: the command runs. */
-      if (r->pid1 && !r->failed && !M.started_once)
-        {
-          M.started_once = 1;
-          report (json_pack ("{s:s,s:i}", "type", "started", "pid", (int) r->pid1));
-        }
-      if (r->pid1 && !r->failed && M.m.health)
-        M.health_next = now_ms () + M.m.health_interval_ms;
+      command_runs ();
       return;
     }
   r->chan_len += (size_t) n;
@@ -531,6 +633,8 @@ reap (void)
         {
           r->inter_done = 1;
           r->inter_status = status;
+          if (M.m.rt_create)
+            runtime_created (status);
         }
       else if (r->pid1 && pid == r->pid1)
         {
@@ -722,6 +826,12 @@ start_init (rt_error *err)
       dup2 (in[0] >= 0 ? in[0] : null, 0);
       dup2 (out[1] >= 0 ? out[1] : null, 1);
       dup2 (errp[1], 2);
+      if (M.m.rt_create)
+        {
+          /* Another runtime: its create hands pid 1 our pipes; pid 1 is ours once create exits (we are a subreaper). */
+          execvp (M.m.rt_create[0], M.m.rt_create);
+          _exit (127);
+        }
       dup2 (chan[1], 3);
       execl ("/proc/self/exe", "tspod-rt", "init", "--hand-over", M.m.spec, (char *) NULL);
       dprintf (3, "{\"type\":\"error\",\"code\":\"ERR_TSPOD_CONTAINER_SETUP\",\"message\":\"starting `/proc/self/exe`: %s\",\"exit\":125}\n",
@@ -737,6 +847,12 @@ start_init (rt_error *err)
     close (in[0]);
   r->inter = pid;
   r->chan = chan[0];
+  if (M.m.rt_create)
+    {
+      close (r->chan);
+      r->chan = -1;
+      r->chan_eof = 1;
+    }
   r->out = out[0];
   r->err = errp[0];
   r->in = in[1];
@@ -783,6 +899,8 @@ run_once (void)
     kill (M.health_pid, SIGKILL);
   /* The ports are free once the exit is reported. */
   netsteps_stop (&r->net);
+  if (M.m.rt_delete)
+    runtime_run (M.m.rt_delete);
   if (r->master >= 0)
     {
       /* The last of a terminal's output. */
@@ -954,6 +1072,12 @@ monitor_main (int argc, char **argv)
   sigemptyset (&chld);
   sigaddset (&chld, SIGCHLD);
   sigprocmask (SIG_BLOCK, &chld, NULL);
+  /* Another runtime's pid 1 is orphaned when its create exits: it comes to us. */
+  if (M.m.rt_create && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    {
+      rt_fail_errno (&err, "becoming a subreaper");
+      goto failed;
+    }
   if ((M.sfd = signalfd (-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
     {
       rt_fail_errno (&err, "creating a signalfd for SIGCHLD");

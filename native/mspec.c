@@ -97,7 +97,7 @@ int
 mspec_read (const char *path, mspec *m, rt_error *err)
 {
   json_error_t jerr;
-  json_t *root = json_load_file (path, 0, &jerr), *log, *restart, *health;
+  json_t *root = json_load_file (path, 0, &jerr), *log, *restart, *health, *rt;
   int bad = 0;
 
   memset (m, 0, sizeof *m);
@@ -140,6 +140,18 @@ mspec_read (const char *path, mspec *m, rt_error *err)
         return bad ? -1 : rt_fail (err, "reading `%s`: health.intervalMs must be positive", path);
     }
   m->cleanup = strv (json_object_get (root, "cleanup"), path, "cleanup", err, &bad);
+  if (!bad && (rt = json_object_get (root, "runtime")) != NULL)
+    {
+      m->rt_create = strv (json_object_get (rt, "create"), path, "runtime.create", err, &bad);
+      if (!bad)
+        m->rt_start = strv (json_object_get (rt, "start"), path, "runtime.start", err, &bad);
+      if (!bad)
+        m->rt_delete = strv (json_object_get (rt, "delete"), path, "runtime.delete", err, &bad);
+      m->rt_pidfile = str (rt, "pidFile");
+      m->rt_log = str (rt, "log");
+      if (!bad && (!m->rt_create || !m->rt_start || !m->rt_delete || !m->rt_pidfile || !m->rt_log))
+        bad = rt_fail (err, "reading `%s`: runtime needs create, start, delete, pidFile and log", path);
+    }
   json_decref (root);
   return bad ? -1 : 0;
 }

@@ -50,6 +50,9 @@ typedef struct
   long long health_interval_ms;
   char *health_file, *health_reset;
   char **cleanup;       /* argv run in place of the monitor after the last exit (--rm), or NULL */
+  /* Another OCI runtime (--runtime): create, start and delete commands, the pid file create writes, its JSON log. */
+  char **rt_create, **rt_start, **rt_delete;
+  char *rt_pidfile, *rt_log;
 } mspec;
 
 int mspec_read (const char *path, mspec *m, rt_error *err);

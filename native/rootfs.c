@@ -412,6 +412,25 @@ rootfs_prepare (const spec *s, rt_error *err)
 }
 
 int
+rootfs_prepare_root (const spec *s, rt_error *err)
+{
+  int rootfd;
+
+  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return rt_fail_errno (err, "making `/` a slave mount");
+  if (mount_root (s, err) < 0)
+    return -1;
+  rootfd = open (s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return rt_fail_errno (err, "opening the root `%s`", s->root_path);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (copy_up (s, rootfd, &s->mounts[i], err) < 0 || chown_volume (s, &s->mounts[i], err) < 0)
+      return -1;
+  close (rootfd);
+  return 0;
+}
+
+int
 rootfs_enter (const spec *s, rt_error *err)
 {
   if (chdir (s->root_path) < 0)

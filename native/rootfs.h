@@ -15,6 +15,9 @@
 /* root.path and the spec's mounts (with /dev's standard symlinks when the spec mounts /dev). */
 int rootfs_prepare (const spec *s, rt_error *err);
 
+/* For another OCI runtime (oci.c): root.path mounted and the volumes copied up, nothing else (the runtime mounts the rest). */
+int rootfs_prepare_root (const spec *s, rt_error *err);
+
 /* pivot_root into root.path; the old root is detached. */
 int rootfs_enter (const spec *s, rt_error *err);
 

@@ -95,6 +95,8 @@ export interface ContainerRecord {
     extraHosts?: string[];
     /** The user-mode stack of a container on user-defined networks (its way out). */
     outbound?: 'pasta' | 'slirp4netns';
+    /** --runtime: an installed OCI runtime (runc, crun, a path) instead of tspod's own; absent: tspod's. */
+    runtime?: string;
     /** The way out is the per-user stack in the network host (one for all containers), not a stack of its own. */
     outboundShared?: boolean;
     /** User-defined networks the container is on (its NetworkMode is the first), with its address there. */

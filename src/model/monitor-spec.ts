@@ -48,4 +48,6 @@ export interface MonitorSpec {
   health?: { argv: string[]; intervalMs: number; file: string; reset: string };
   /** Run in place of the monitor after the last exit (--rm), unless a client took the removal on. */
   cleanup?: string[];
+  /** --runtime: the installed runtime's create (makes pid 1, writes pidFile), start and delete; its JSON log. */
+  runtime?: { create: string[]; start: string[]; delete: string[]; pidFile: string; log: string };
 }

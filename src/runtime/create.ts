@@ -13,6 +13,7 @@ import { mergeEnv, expandEnvArg, readEnvFile, DEFAULT_PATH, envValue } from './e
 import { TspodError, UsageError } from '../errors.ts';
 import { parseRestartPolicy, formatRestartPolicy } from '../model/restart-policy.ts';
 import { planNetwork, type NetworkFlags } from '../network/plan.ts';
+import { parseRuntime } from './oci-bundle.ts';
 import type { Limits } from '../cgroupv2/delegation.ts';
 import { hostsFor, refreshHosts } from '../network/hosts.ts';
 import { defaultBridge, joinNetworks, plugIfRunning } from '../network/membership.ts';
@@ -36,6 +37,8 @@ export interface ParsedFlags {
   shareNs: { pid?: string; ipc?: string; uts?: string };
   /** The --health-* flags over an empty check (the image's is merged at create). */
   health?: HealthConfig;
+  /** --runtime, as given (tspod's own: undefined). */
+  runtime?: string;
 }
 
 export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
@@ -51,6 +54,7 @@ export function parseCreateFlags(opts: CreateOptions): ParsedFlags {
     logConfig: parseLogConfig(opts.logDriver, opts.logOpts ?? []),
     shareNs: parseShareNs(opts),
     health: healthConfig(undefined, opts.health ?? {}),
+    runtime: parseRuntime(opts.runtime, opts),
   };
 }
 
@@ -68,6 +72,8 @@ export interface CreateOptions extends NetworkFlags {
   hostname?: string;
   /** -v, --mount, --tmpfs, --volumes-from (src/volume/mounts.ts). */
   volumes: string[];
+  /** --runtime (src/runtime/oci-bundle.ts). */
+  runtime?: string;
   mounts?: string[];
   tmpfs?: string[];
   volumesFrom?: string[];
@@ -171,6 +177,7 @@ export async function createContainer(store: Store, image: ImageRecord, imageNam
       ...(Object.keys(flags.confinement).length ? { confinement: flags.confinement } : {}),
       ...(flags.devices.length ? { devices: flags.devices } : {}),
       ...(opts.init ? { init: true } : {}),
+      ...(flags.runtime ? { runtime: flags.runtime } : {}),
       ...(flags.userns ? { userns: flags.userns } : {}),
       ...(flags.logConfig ? { logConfig: flags.logConfig } : {}),
       ...(Object.keys(flags.shareNs).length

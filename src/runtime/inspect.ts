@@ -139,6 +139,7 @@ export function inspectContainer(store: Store, c: Container, opts: InspectOption
     HostConfig: {
       Binds: binds.length ? binds : null,
       NetworkMode: rec.hostConfig.networkMode,
+      Runtime: rec.hostConfig.runtime ?? 'tspod',
       PortBindings: dockerPortMap(ports),
       RestartPolicy: { Name: policy.name, MaximumRetryCount: policy.name === 'on-failure' ? policy.maxRetries : 0 },
       AutoRemove: rec.hostConfig.autoRemove,

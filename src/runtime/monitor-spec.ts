@@ -19,6 +19,7 @@ import { networkSteps } from '../network/steps.ts';
 import { containerSpec, rootfsBackends } from './spec.ts';
 import { hasHealthcheck, healthFile, healthInterval, STARTING } from './health.ts';
 import { selfArgv } from '../sys/self.ts';
+import { runtimeCommands } from './oci-bundle.ts';
 import { TspodError } from '../errors.ts';
 
 /** Host pid of a running container whose namespaces this one joins. */
@@ -40,9 +41,10 @@ export async function prepareMonitor(store: Store, rec: ContainerRecord): Promis
   fs.mkdirSync(layout.runDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.dirname(layout.socket), { recursive: true, mode: 0o700 });
   const sharePids = Object.fromEntries(Object.entries(hostConfig.shareNs ?? {}).map(([type, id]) => [type, runningPid(store, id!)]));
-  writeJsonVolatile(layout.spec, containerSpec(rec, layout, {
+  const oci = containerSpec(rec, layout, {
     userNsPid: holderPid, netNsPid: netPid, storeRoot: store.root, backends: rootfsBackends(), sharePids,
-  }));
+  });
+  writeJsonVolatile(layout.spec, oci);
   const hook = (entry: string) => [...selfArgv(), entry, store.root, store.paths.run, rec.id];
   const lc = hostConfig.logConfig;
   const policy = parseRestartPolicy(hostConfig.restartPolicy ?? 'no');
@@ -64,6 +66,7 @@ export async function prepareMonitor(store: Store, rec: ContainerRecord): Promis
     network: networkSteps(rec, { holderPid, storeRoot: store.root, runRoot: store.paths.run }),
     health: hasHealthcheck(hc) ? { argv: hook('__health'), intervalMs: healthInterval(hc), file: healthFile(layout), reset: JSON.stringify(STARTING) } : undefined,
     cleanup: hostConfig.autoRemove ? hook('__cleanup') : undefined,
+    runtime: hostConfig.runtime ? runtimeCommands(rec, layout, oci, store.root) : undefined,
   };
   writeJsonVolatile(layout.monitorSpec, spec);
   return layout.monitorSpec;

@@ -69,6 +69,7 @@ export abstract class CreateFlags extends TspodCommand {
   label = Option.Array('-l,--label', [], { description: 'Set a label KEY=VALUE (KEY alone: an empty value)' });
   labelFile = Option.Array('--label-file', [], { description: 'Read labels from a file of KEY=VALUE lines' });
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require verified HTTPS when pulling' });
+  runtime = Option.String('--runtime', { description: 'OCI runtime for the container: runc, crun or a path (default: tspod\'s own)' });
   image = Option.String();
   command = Option.Proxy();
 
@@ -76,6 +77,7 @@ export abstract class CreateFlags extends TspodCommand {
     const create: CreateOptions = {
       name: this.name, command: this.command, entrypoint: this.entrypoint, env: this.env, envFiles: this.envFile,
       workdir: this.workdir, user: this.user, hostname: this.hostname, volumes: this.volume, tty: this.tty,
+      runtime: this.runtime,
       interactive: this.interactive, autoRemove: this.rm, readOnly: this.readOnly, network: this.network, restart: this.restart,
       publish: this.publish, publishAll: this.publishAll, addHosts: this.addHost, dns: this.dns, dnsSearch: this.dnsSearch,
       networkAliases: this.networkAlias, ip: this.ip, links: this.link, labels: this.label, labelFiles: this.labelFile,
