@@ -1,8 +1,11 @@
 /**
  * The one place koffi is loaded, lazily (most commands never need it). The
- * JavaScript half is bundled; the native addon is looked up next to the
- * running bundle (`<dir>/koffi/linux_<arch>/koffi.node`), then in node_modules;
- * the single executable extracts it from its assets to a per-user cache.
+ * native addon is loaded from next to the running bundle
+ * (`<dir>/koffi/linux_<arch>/koffi.node`, where the build puts it) or from
+ * TSPOD_RESOURCES; the single executable extracts it from its assets to a
+ * per-user cache. koffi's own JavaScript entry is not used: it only finds the
+ * addon, and loads its build tool's modules (https, zlib) to do so, ~10 ms of
+ * every command that takes the store lock.
  */
 import path from 'node:path';
 import { extractedAssetDir } from './sea.ts';
@@ -23,9 +26,7 @@ export function addonDir(arch: NodeJS.Architecture = process.arch): string {
 
 export function koffi(): Koffi {
   if (loaded) return loaded;
-  // koffi's indirect entry searches process.resourcesPath for the addon.
-  const proc = process as unknown as { resourcesPath?: string };
-  proc.resourcesPath ??= process.env.TSPOD_RESOURCES ?? extractedAssetDir('koffi.node', `koffi/${addonDir()}/koffi.node`) ?? path.dirname(__filename);
-  loaded = require('koffi/indirect') as Koffi;
+  const dir = process.env.TSPOD_RESOURCES ?? extractedAssetDir('koffi.node', `koffi/${addonDir()}/koffi.node`) ?? path.dirname(__filename);
+  loaded = require(path.join(dir, 'koffi', addonDir(), 'koffi.node')) as Koffi;
   return loaded;
 }
