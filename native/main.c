@@ -7,6 +7,7 @@
  *   tspod-rt init [--hand-over] SPEC.json               a container (init.c)
  *   tspod-rt oci [--mount] SPEC.json RUNTIME ARG...     another OCI runtime on a container (oci.c)
  *   tspod-rt exec [--detach] PID SPEC.json              a process in a container (exec.c)
+ *   tspod-rt veth JSON                                  a running container plugged into a bridge (veth.c)
  *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...   published TCP ports (forward.c)
  *   tspod-rt reap -- CMD [ARG...]                       pid 1 of `run --init`, inside the container (reap.c)
  *
@@ -20,6 +21,7 @@
 #include "oci.h"
 #include "reap.h"
 #include "test.h"
+#include "veth.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -47,10 +49,12 @@ main (int argc, char **argv)
         }
       return 0;
     }
+  if (strcmp (job, "veth") == 0)
+    return veth_main (argc - 1, argv + 1);
   if (strcmp (job, "reap") == 0)
     return reap_main (argc - 1, argv + 1);
   if (strncmp (job, "test-", 5) == 0)
     return test_main (argc - 1, argv + 1);
-  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: monitor, init, oci, exec, forward, reap)\n", job);
+  fprintf (stderr, "tspod-rt: unknown job `%s` (jobs: monitor, init, oci, exec, veth, forward, reap)\n", job);
   return 125;
 }

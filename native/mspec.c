@@ -81,9 +81,15 @@ read_steps (json_t *a, const char *path, mspec *m, rt_error *err)
         s->ready = READY_STDOUT;
       else if (strcmp (ready, "api") == 0 && s->api && s->request)
         s->ready = READY_API;
+      else if (strcmp (ready, "veth") == 0 && json_is_object (json_object_get (o, "veth")))
+        {
+          s->ready = READY_VETH;
+          if (veth_read (json_object_get (o, "veth"), &s->veth, err) < 0)
+            return -1;
+        }
       else
         return rt_fail (err, "reading `%s`: network step `%s` has an unknown readiness `%s`", path, s->what ? s->what : "?", ready);
-      if (s->ready != READY_API && s->argv == NULL)
+      if (s->ready != READY_API && s->ready != READY_VETH && s->argv == NULL)
         return rt_fail (err, "reading `%s`: network step `%s` has no argv", path, s->what ? s->what : "?");
       if (s->what == NULL)
         s->what = strdup ("the network");

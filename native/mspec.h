@@ -8,6 +8,7 @@
 #define TSPOD_MSPEC_H
 
 #include "error.h"
+#include "veth.h"
 
 #include <stddef.h>
 
@@ -18,6 +19,7 @@ enum step_ready
   READY_FD3,     /* stays; ready once it writes on its fd 3 (slirp4netns --ready-fd=3) */
   READY_STDOUT,  /* stays; ready once it writes "ready" on stdout (tspod-rt forward) */
   READY_API,     /* no process: one JSON request to the unix socket `api`; the reply must have no "error" */
+  READY_VETH,    /* no command: the container plugged into a bridge of the network host (veth.c) */
 };
 
 typedef struct
@@ -29,6 +31,7 @@ typedef struct
   char *pidfile;    /* READY_PIDFILE */
   char *api;        /* READY_API: the socket */
   char *request;    /* READY_API: the request */
+  veth_spec veth;   /* READY_VETH (its container pid is filled in at the start) */
 } net_step;
 
 typedef struct

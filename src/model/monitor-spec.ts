@@ -12,7 +12,8 @@ export const PID1 = '{pid}';
  * `exit` runs to completion (must exit 0); `pidfile`, `fd3` and `stdout`
  * start a process that stays beside the container and is ready once its pid
  * file is written, it writes on fd 3, or it prints "ready"; `api` sends one
- * JSON request to a unix socket (no "error" in the reply).
+ * JSON request to a unix socket (no "error" in the reply); `veth` plugs the
+ * container into a bridge of the network host (rtnetlink, no command).
  */
 export interface NetStep {
   /** Names it in messages: "pasta", "connecting to network front". */
@@ -20,10 +21,28 @@ export interface NetStep {
   /** tspod's error code when it fails (default ERR_TSPOD_NETWORK). */
   code?: string;
   argv?: string[];
-  ready: 'exit' | 'pidfile' | 'fd3' | 'stdout' | 'api';
+  ready: 'exit' | 'pidfile' | 'fd3' | 'stdout' | 'api' | 'veth';
   pidfile?: string;
   api?: string;
   request?: string;
+  /** `veth`: no command; the monitor plugs pid 1 into a bridge of the network host itself. */
+  veth?: VethSpec;
+}
+
+/** A container's end of a network (native/veth.h). */
+export interface VethSpec {
+  /** The network host's pid. */
+  holder: number;
+  bridge: string;
+  gateway: string;
+  prefix: number;
+  /** The host end's name, and the container end's. */
+  host: string;
+  ifname: string;
+  address: string;
+  mtu: number;
+  /** The container's way out: a default route via the gateway. */
+  defaultRoute: boolean;
 }
 
 export interface MonitorSpec {

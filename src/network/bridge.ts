@@ -1,8 +1,8 @@
 /**
- * Plugging a container into a user-defined network: a veth pair between the
- * network's bridge in the network host and the container's network
- * namespace, both inside the network host's user namespace, configured with
- * iproute2 through nsenter.
+ * Plugging a container into a network: a veth pair between the network's
+ * bridge in the network host and the container's network namespace, both
+ * inside the network host's user namespace, made with rtnetlink by the
+ * native helper (native/veth.c); removals with iproute2 through nsenter.
  */
 import { run } from '../sys/spawn.ts';
 import { TspodError } from '../errors.ts';
@@ -11,48 +11,35 @@ import type { Endpoint, NetworkRecord } from '../model/network.ts';
 import { MTU } from '../slirp/usermode.ts';
 import { parseNetworkMode } from './mode.ts';
 import type { ContainerRecord } from '../model/container.ts';
-import { PID1, type NetStep } from '../model/monitor-spec.ts';
+import type { NetStep, VethSpec } from '../model/monitor-spec.ts';
+import { nativeHelper } from '../sys/native.ts';
 
 const enter = (pid: string) => ['nsenter', '-t', pid, '--user', '--net', '--preserve-credentials', '--'];
 
 /** The host side of a container's veth: unique per container and network. */
 const vethName = (containerId: string, n: NetworkRecord) => `ve${containerId.slice(0, 7)}${n.id.slice(0, 5)}`;
 
-/** The two commands that plug `containerPid` (a pid, or PID1) in: the host side in the network host, then the container's side. */
-function endpointCommands(opts: { holderPid: number; containerId: string; containerPid: string; network: NetworkRecord; endpoint: Endpoint; ifname: string; defaultRoute?: boolean }): [string[], string[]] {
-  const { network: n, endpoint: e } = opts;
-  const prefix = n.subnet.split('/')[1];
-  const br = bridgeName(n);
-  const veth = vethName(opts.containerId, n);
-  // Several containers may create the same bridge at once: only "exists" may fail.
-  const host = [
-    `ip link add ${br} mtu ${MTU} type bridge 2>/dev/null; ip addr add ${n.gateway}/${prefix} dev ${br} 2>/dev/null; ip link set ${br} up`,
-    `ip link add ${veth} mtu ${MTU} type veth peer name ${opts.ifname} netns ${opts.containerPid}`,
-    `ip link set ${veth} master ${br} up`,
-  ].join(' && ');
-  const inner = [
-    `ip link set ${opts.ifname} mtu ${MTU}`,
-    `ip addr add ${e.ip}/${prefix} dev ${opts.ifname}`,
-    `ip link set ${opts.ifname} up`,
-    'ip link set lo up',
-    // The way out through the per-user stack: the network host routes (and masquerades) for the container.
-    ...(opts.defaultRoute ? [`ip route add default via ${n.gateway}`] : []),
-  ].join(' && ');
-  return [[...enter(String(opts.holderPid)), 'sh', '-c', host], [...enter(opts.containerPid), 'sh', '-c', inner]];
+/** What the native helper needs to plug a container into a network's bridge (native/veth.c). */
+function vethSpec(opts: { holderPid: number; containerId: string; network: NetworkRecord; endpoint: Endpoint; ifname: string; defaultRoute?: boolean }): VethSpec {
+  const n = opts.network;
+  return {
+    holder: opts.holderPid, bridge: bridgeName(n), gateway: n.gateway, prefix: Number(n.subnet.split('/')[1]),
+    host: vethName(opts.containerId, n), ifname: opts.ifname, address: opts.endpoint.ip, mtu: MTU, defaultRoute: Boolean(opts.defaultRoute),
+  };
 }
 
-/** Creates the bridge if needed, and the pair with its inner end `ifname` inside the container. */
+/** Creates the bridge if needed, and the pair with its inner end `ifname` inside the running container `containerPid`. */
 export async function attachEndpoint(opts: { holderPid: number; containerId: string; containerPid: number; network: NetworkRecord; endpoint: Endpoint; ifname: string }): Promise<void> {
   try {
-    for (const argv of endpointCommands({ ...opts, containerPid: String(opts.containerPid) })) await run(argv);
+    await run([nativeHelper(), 'veth', JSON.stringify({ ...vethSpec(opts), container: opts.containerPid })]);
   } catch (err) {
     throw new TspodError('ERR_TSPOD_NETWORK', `connecting to network ${opts.network.name}: ${(err as Error).message}`);
   }
 }
 
-/** The same as steps of the native monitor, for the container's pid 1. */
+/** The same as a step of the native monitor, for the container's pid 1 (the way out via the gateway when `defaultRoute`). */
 export function endpointSteps(opts: { holderPid: number; containerId: string; network: NetworkRecord; endpoint: Endpoint; ifname: string; defaultRoute?: boolean }): NetStep[] {
-  return endpointCommands({ ...opts, containerPid: PID1 }).map((argv) => ({ what: `connecting to network ${opts.network.name}`, argv, ready: 'exit' }));
+  return [{ what: `connecting to network ${opts.network.name}`, ready: 'veth', veth: vethSpec(opts) }];
 }
 
 /** Removes the container's end from a network while it runs (network disconnect). */
