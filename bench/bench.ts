@@ -3,7 +3,11 @@
  * user against the same local registry. Prints a table with ratios; it is a
  * benchmark, not a test: it never fails. Run as root: `npm run bench`.
  *   run --rm latency     median wall time of `run --rm IMAGE true`
- *   monitor memory       private memory (smaps_rollup) per detached container
+ *   monitor memory       private memory (smaps_rollup) per detached container:
+ *                        the monitor (both --network host), and everything the
+ *                        user's host-side processes add per container on each
+ *                        default network (tspod: the native monitor on the
+ *                        per-user stack; podman: conmon and slirp4netns)
  *   50 x run -d          wall time of 50 parallel detached starts
  *   cold pull            median wall time of pulling a ~430 MB image of 4
  *                        layers (4 x 107 MB by default, BENCH_PULL_MB each)
@@ -14,7 +18,7 @@
  *                        containers (BENCH_PS_CONTAINERS), made by `create`
  *   published port       requests/s of busybox httpd behind -p, from the host's
  *                        loopback, and MB/s of a 256 MB download (tspod's
- *                        default pasta and slirp4netns; podman's default)
+ *                        default bridge and slirp4netns; podman's default)
  * Container-start rows use --network host on both sides, so they measure
  * the runtimes, not the network stacks; network rows use each default.
  */
@@ -163,14 +167,14 @@ try {
     return median(xs);
   });
 
-  await measure('private memory per detached container (monitor + waiter)', 'kB', async () => {
+  await measure('private memory per detached container, both --network host (monitor + waiter; podman: conmon)', 'kB', async () => {
     for (let i = 0; i < 5; i++) await timed(tspodArgv(['run', '-d', '--network', 'host', '--name', `mem${i}`, small, 'sleep', '600']));
     await new Promise((r) => setTimeout(r, 1000));
     const per = fs.readdirSync(`${env.root}/containers`).map((id) => {
-      // The monitor and the helper parenting pid 1 (live state sits in the run dir).
+      // The monitor and the process parenting pid 1 (the native monitor is both).
       const live = JSON.parse(fs.readFileSync(`${env.run}/containers/${id}/live.json`, 'utf8'));
       const waiter = Number(fs.readFileSync(`/proc/${live.init.pid}/stat`, 'utf8').split(' ')[3]);
-      return privateKb(live.monitor.pid) + privateKb(waiter);
+      return privateKb(live.monitor.pid) + (waiter === live.monitor.pid ? 0 : privateKb(waiter));
     });
     await timed(tspodArgv(['rm', '-f', ...Array.from({ length: 5 }, (_, i) => `mem${i}`)]));
     return median(per);
@@ -182,6 +186,33 @@ try {
     await timed(podmanArgv(['rm', '-f', '-t', '0', ...Array.from({ length: 5 }, (_, i) => `mem${i}`)]));
     return median(per);
   });
+
+  // Everything the user's host-side processes (outside containers' pid namespaces) add per detached
+  // container on each tool's default network: monitors, network stacks (tspod's per-user one shared).
+  const hostSideKb = () => {
+    const hostNs = fs.readlinkSync('/proc/1/ns/pid');
+    let total = 0;
+    for (const e of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        if (fs.statSync(`/proc/${e}`).uid !== env.uid || fs.readlinkSync(`/proc/${e}/ns/pid`) !== hostNs) continue;
+        if (/^(tspod|node|podman)$/.test(fs.readFileSync(`/proc/${e}/comm`, 'utf8').trim())) continue; // commands still exiting
+      } catch { continue; }
+      const kb = privateKb(Number(e));
+      if (Number.isFinite(kb)) total += kb;
+    }
+    return total;
+  };
+  const perContainerOnDefault = async (argv: (a: string[]) => string[], rm: string[]) => {
+    const before = hostSideKb();
+    for (let i = 0; i < 5; i++) await timed(argv(['run', '-d', '--name', `dm${i}`, small, 'sleep', '600']));
+    await new Promise((r) => setTimeout(r, 1000));
+    const added = (hostSideKb() - before) / 5;
+    await timed(argv([...rm, ...Array.from({ length: 5 }, (_, i) => `dm${i}`)]));
+    return added;
+  };
+  await measure('private memory per detached container, default networks (host-side processes added / 5)', 'kB',
+    () => perContainerOnDefault(tspodArgv, ['rm', '-f']), () => perContainerOnDefault(podmanArgv, ['rm', '-f', '-t', '0']));
 
   await measure(`${PARALLEL} parallel run -d`, 'ms', async () => {
     const t0 = Date.now();
@@ -207,7 +238,7 @@ try {
     return median(xs);
   });
 
-  for (const [label, tspodNet] of [['pasta', []], ['slirp4netns', ['--network', 'slirp4netns']]] as const) {
+  for (const [label, tspodNet] of [['default bridge', []], ['slirp4netns', ['--network', 'slirp4netns']]] as const) {
     const rps = `requests/s through -p (tspod ${label}, podman default), ${REQUESTS} requests`;
     const mbps = `MB/s of a ${BIG_MB} MB download through -p (tspod ${label})`;
     const t = await publishedFigures((port) => tspodArgv(['run', '-d', '--name', 'srv', ...tspodNet, '-p', `127.0.0.1:${port}:80`, small, 'sh', '-c', SERVE]), tspodArgv(['rm', '-f', 'srv']));
