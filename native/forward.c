@@ -1,13 +1,16 @@
 /*
- * forward: publishes a container's TCP ports (docker's userland proxy, done
+ * forward: publishes a container's TCP and UDP ports (docker's userland proxy, done
  * rootless). Listens on the host addresses first, then joins the container's
  * user and network namespaces and, for every accepted client, connects to the
  * container's own (non-loopback) address. So the server sees a non-loopback
  * peer — never 127.0.0.1, which servers such as postgres trust — and a
  * service bound only to the container's loopback is not reachable, as with
  * docker. Bytes move with splice(2) through a pipe per direction.
+ * A UDP port (`/udp`) gets a connected socket in the container per client
+ * address, so replies go back to the client that asked; idle ones close
+ * after UDP_IDLE_MS (docker's proxy: 90 s).
  *
- *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...
+ *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT[/udp]...
  *
  * HOSTIP empty means every address (IPv4 and IPv6); IPv6 goes in brackets.
  * Prints "ready" on stdout once every port is bound and the namespaces are
@@ -31,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PORTS 256
@@ -38,10 +42,25 @@
 
 struct listener
 {
-  int kind; /* KIND_LISTENER */
+  int kind; /* KIND_LISTENER or KIND_UDP */
   int fd;
   int ctr_port;
+  struct udp_flow *flows; /* KIND_UDP: one per client address */
 };
+
+/* A UDP client of a published port: its address, and a socket connected to the container's port. */
+struct udp_flow
+{
+  int kind; /* KIND_UDP_FLOW */
+  int fd;
+  struct listener *l;
+  struct sockaddr_storage client;
+  socklen_t client_len;
+  long last; /* ms, monotonic */
+  struct udp_flow *next;
+};
+
+#define UDP_IDLE_MS 90000
 
 /* One direction of a connection: bytes read from `from` wait in the pipe for `to`. */
 struct flow
@@ -61,7 +80,7 @@ struct conn
   struct flow up, down;
 };
 
-enum { KIND_LISTENER = 1, KIND_CONN = 2 };
+enum { KIND_LISTENER = 1, KIND_CONN = 2, KIND_UDP = 3, KIND_UDP_FLOW = 4 };
 
 /* Parses "[HOSTIP]:HOSTPORT=CTRPORT" into a bound address and the container port. */
 static int
@@ -83,6 +102,8 @@ parse_spec (const char *spec, struct sockaddr_storage *addr, socklen_t *len, int
   if (end != eq || hport < 1 || hport > 65535)
     return rt_fail (err, "port spec `%s`: bad host port", spec);
   cport = strtol (eq + 1, &end, 10);
+  if (strcmp (end, "/udp") == 0 || strcmp (end, "/tcp") == 0)
+    end += 4;
   if (*end || cport < 1 || cport > 65535)
     return rt_fail (err, "port spec `%s`: bad container port", spec);
   *ctr_port = (int) cport;
@@ -125,8 +146,8 @@ listen_on (const char *spec, struct listener *l, rt_error *err)
 
   if (parse_spec (spec, &addr, &len, &l->ctr_port, err) < 0)
     return -1;
-  l->kind = KIND_LISTENER;
-  l->fd = socket (addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  l->kind = strstr (spec, "/udp") ? KIND_UDP : KIND_LISTENER;
+  l->fd = socket (addr.ss_family, (l->kind == KIND_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (l->fd < 0)
     return rt_fail_errno (err, "creating a socket for `%s`", spec);
   setsockopt (l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -135,6 +156,8 @@ listen_on (const char *spec, struct listener *l, rt_error *err)
     setsockopt (l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   if (bind (l->fd, (struct sockaddr *) &addr, len) < 0)
     return rt_fail_errno (err, "binding `%s`", spec);
+  if (l->kind == KIND_UDP)
+    return 0;
   if (listen (l->fd, 512) < 0)
     return rt_fail_errno (err, "listening on `%s`", spec);
   return 0;
@@ -355,6 +378,90 @@ broken:
   return 1;
 }
 
+static long
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Datagrams from clients: each goes out of the client's own socket in the container. */
+static void
+udp_from_clients (int ep, struct listener *l, struct in_addr target)
+{
+  static char buf[65536];
+  for (;;)
+    {
+      struct sockaddr_storage from;
+      socklen_t from_len = sizeof from;
+      ssize_t n = recvfrom (l->fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &from_len);
+      struct udp_flow *f;
+      if (n < 0)
+        return;
+      for (f = l->flows; f; f = f->next)
+        if (f->client_len == from_len && memcmp (&f->client, &from, from_len) == 0)
+          break;
+      if (f == NULL)
+        {
+          struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) l->ctr_port), .sin_addr = target };
+          struct epoll_event ev;
+          if ((f = calloc (1, sizeof *f)) == NULL)
+            continue;
+          f->kind = KIND_UDP_FLOW;
+          f->l = l;
+          f->client = from;
+          f->client_len = from_len;
+          f->fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+          ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = f };
+          if (f->fd < 0 || connect (f->fd, (struct sockaddr *) &to, sizeof to) < 0 || epoll_ctl (ep, EPOLL_CTL_ADD, f->fd, &ev) < 0)
+            {
+              if (f->fd >= 0)
+                close (f->fd);
+              free (f);
+              continue;
+            }
+          f->next = l->flows;
+          l->flows = f;
+        }
+      f->last = now_ms ();
+      send (f->fd, buf, (size_t) n, 0);
+    }
+}
+
+/* Replies from the container, back to the client that asked. */
+static void
+udp_to_client (struct udp_flow *f)
+{
+  static char buf[65536];
+  ssize_t n;
+  while ((n = recv (f->fd, buf, sizeof buf, 0)) >= 0)
+    {
+      f->last = now_ms ();
+      sendto (f->l->fd, buf, (size_t) n, 0, (struct sockaddr *) &f->client, f->client_len);
+    }
+}
+
+/* Closes the UDP flows idle for longer than UDP_IDLE_MS. */
+static void
+udp_expire (struct listener *ls, int n)
+{
+  long now = now_ms ();
+  for (int i = 0; i < n; i++)
+    for (struct udp_flow **p = &ls[i].flows; *p;)
+      {
+        struct udp_flow *f = *p;
+        if (now - f->last < UDP_IDLE_MS)
+          {
+            p = &f->next;
+            continue;
+          }
+        *p = f->next;
+        close (f->fd); /* leaves the epoll set with it */
+        free (f);
+      }
+}
+
 /* Raises the soft open-file limit to the hard one: each connection holds six fds. */
 static void
 more_files (void)
@@ -373,9 +480,10 @@ forward_main (int argc, char **argv, rt_error *err)
   static struct listener listeners[MAX_PORTS];
   struct in_addr target = { 0 };
   int n = argc - 2, ep;
+  long expired = 0;
 
   if (argc < 3)
-    return rt_fail (err, "usage: tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...");
+    return rt_fail (err, "usage: tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT[/udp]...");
   if (n > MAX_PORTS)
     return rt_fail (err, "forward: at most %d ports", MAX_PORTS);
   if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -406,7 +514,7 @@ forward_main (int argc, char **argv, rt_error *err)
   for (;;)
     {
       struct epoll_event events[64];
-      int k = epoll_wait (ep, events, 64, -1);
+      int k = epoll_wait (ep, events, 64, UDP_IDLE_MS / 3);
       if (k < 0)
         {
           if (errno == EINTR)
@@ -420,10 +528,19 @@ forward_main (int argc, char **argv, rt_error *err)
           int kind = *(int *) events[i].data.ptr;
           if (kind == KIND_LISTENER)
             accept_clients (ep, events[i].data.ptr, target);
+          else if (kind == KIND_UDP)
+            udp_from_clients (ep, events[i].data.ptr, target);
+          else if (kind == KIND_UDP_FLOW)
+            udp_to_client (events[i].data.ptr);
           else if (serve_conn (ep, events[i].data.ptr))
             ended[m++] = events[i].data.ptr;
         }
       for (int i = 0; i < m; i++)
         free (ended[i]);
+      if (now_ms () - expired > UDP_IDLE_MS / 3)
+        {
+          udp_expire (listeners, n);
+          expired = now_ms ();
+        }
     }
 }

@@ -107,8 +107,7 @@ export async function planNetwork(
     outbound,
     network,
     bridge,
-    // Published UDP ports need a stack of the container's own (the per-user stack publishes nothing).
-    sharedOutbound: Boolean(outbound) && mode.kind === 'network' && !ports.some((p) => p.protocol === 'udp'),
+    sharedOutbound: Boolean(outbound) && mode.kind === 'network',
     sharedHosts: shared?.hosts,
     resolv: shared?.resolv ?? resolvConf({ mode: resolvMode, dns: flags.dns, dnsSearch: flags.dnsSearch, hostResolv: readText('/etc/resolv.conf') }),
   };

@@ -1,9 +1,10 @@
 /**
  * A container's network as steps for its native monitor
- * (src/model/monitor-spec.ts): the user-mode stack (the way out, published
- * UDP ports), its user-defined networks (veth pairs into the network host's
- * bridges), then the TCP port forwarder, which needs the container's
- * address in place. The monitor runs them once pid 1 exists.
+ * (src/model/monitor-spec.ts): a user-mode stack of its own (only for
+ * --network pasta|slirp4netns: on a bridge the way out is the per-user
+ * stack), its networks (veth pairs into the network host's bridges), then
+ * the port forwarder (TCP and UDP), which needs the container's address in
+ * place. The monitor runs them once pid 1 exists.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,15 +24,16 @@ export function networkSteps(rec: ContainerRecord, opts: { holderPid: number; st
   const ports = rec.hostConfig.portBindings ?? [];
   const runDir = path.join(opts.runRoot, 'net');
   fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
-  const tcp = ports.filter((p) => p.protocol === 'tcp');
+
   const shared = Boolean(outbound && rec.hostConfig.outboundShared);
   const names = Object.keys(rec.hostConfig.networks ?? {});
   return [
-    ...(outbound && !shared ? userModeSteps({ mode: outbound, ports: ports.filter((p) => p.protocol === 'udp'), runDir, ifname: onNetwork ? 'tap0' : undefined }, rec.id.slice(0, 12)) : []),
+    // Published ports, TCP and UDP, all go through the forwarder: the stack publishes none.
+    ...(outbound && !shared ? userModeSteps({ mode: outbound, ports: [], runDir, ifname: onNetwork ? 'tap0' : undefined }, rec.id.slice(0, 12)) : []),
     ...Object.entries(rec.hostConfig.networks ?? {}).flatMap(([name, endpoint]) => endpointSteps({
       holderPid: opts.holderPid, containerId: rec.id, network: findNetwork(opts.storeRoot, name), endpoint, ifname: ifnameFor(rec, name),
       defaultRoute: shared && name === names[0],
     })),
-    ...(tcp.length ? [forwarderStep(tcp)] : []),
+    ...(ports.length ? [forwarderStep(ports)] : []),
   ];
 }

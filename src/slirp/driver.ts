@@ -55,7 +55,7 @@ export function slirp4netnsDriver(runDir: string): NetDriver {
 
 /** tspod's own TCP forwarder (the native helper's `forward` job): servers see a non-loopback peer; needs an address in the namespace. */
 export function forwarderDriver(): NetDriver {
-  return { name: 'forwarder', carries: ['tcp'], outbound: false, start: (pid, ports) => startForwarder(pid, ports) };
+  return { name: 'forwarder', carries: ['tcp', 'udp'], outbound: false, start: (pid, ports) => startForwarder(pid, ports) };
 }
 
 /** The user-mode stack of `mode`. */

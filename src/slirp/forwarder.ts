@@ -1,12 +1,14 @@
 /**
- * Published TCP ports through tspod's own forwarder (the native helper's
- * `forward` job): it binds the host addresses, then joins the container's
- * namespaces and connects to the container's own address for every client.
- * The server sees a non-loopback peer (never 127.0.0.1, which servers trust)
- * and a service bound only to the container's loopback is not published —
- * as with docker's userland proxy. pasta's and slirp4netns's own TCP
- * forwarding splice host-loopback clients onto the container's loopback, so
- * they carry only UDP.
+ * Published ports, TCP and UDP, through tspod's own forwarder (the native
+ * helper's `forward` job): it binds the host addresses, then joins the
+ * container's namespaces and connects to the container's own address for
+ * every client (a UDP client gets a socket of its own). The server sees a
+ * non-loopback peer (never 127.0.0.1, which servers trust) and a service
+ * bound only to the container's loopback is not published — as with
+ * docker's userland proxy. pasta's and slirp4netns's own TCP forwarding
+ * splice host-loopback clients onto the container's loopback, and this
+ * pasta drops UDP replies to host-loopback clients: containers publish
+ * nothing through them.
  */
 import type { ChildProcess } from 'node:child_process';
 import { collect, exitMessage, start } from '../sys/spawn.ts';
@@ -21,10 +23,10 @@ export interface Forwarder {
   stop(): Promise<void>;
 }
 
-/** The forwarder's spec of one binding: `[HOSTIP]:HOSTPORT=CTRPORT` (IPv6 in brackets). */
+/** The forwarder's spec of one binding: `[HOSTIP]:HOSTPORT=CTRPORT[/udp]` (IPv6 in brackets). */
 export function forwardSpec(b: PortBinding): string {
   const ip = b.hostIp.includes(':') ? `[${b.hostIp}]` : b.hostIp;
-  return `${ip}:${b.hostPort}=${b.containerPort}`;
+  return `${ip}:${b.hostPort}=${b.containerPort}${b.protocol === 'udp' ? '/udp' : ''}`;
 }
 
 /** argv of the forwarder into the namespaces of `target` (a pid, or PID1). */
@@ -37,7 +39,7 @@ export function forwarderStep(bindings: PortBinding[]): NetStep {
   return { what: 'the port forwarder', argv: forwarderArgv(PID1, bindings), ready: 'stdout' };
 }
 
-/** Starts forwarding `bindings` (TCP) into the namespaces of `pid`; resolves once every port is bound. */
+/** Starts forwarding `bindings` (TCP and UDP) into the namespaces of `pid`; resolves once every port is bound. */
 export async function startForwarder(pid: number, bindings: PortBinding[]): Promise<Forwarder> {
   const child: ChildProcess = start(forwarderArgv(String(pid), bindings), { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = collect(child.stderr);

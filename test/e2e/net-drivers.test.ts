@@ -69,7 +69,7 @@ const DRIVERS: Array<{ name: string; outbound: boolean; tcp: boolean; udp: boole
     udpTodo: 'pasta drops the reply of a UDP flow spliced from the host loopback',
   },
   { name: 'slirp4netns', outbound: true, tcp: true, udp: true, needs: ['slirp4netns'] },
-  { name: 'forwarder', outbound: false, tcp: true, udp: false, needs: ['pasta', path.join(repo, 'dist', 'tspod-rt')] },
+  { name: 'forwarder', outbound: false, tcp: true, udp: true, needs: ['pasta', path.join(repo, 'dist', 'tspod-rt')] },
 ];
 
 const missing = (tools: string[]) =>

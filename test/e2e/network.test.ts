@@ -86,17 +86,20 @@ test('-p with a udp port, and -P / -p CTRPORT pick random host ports', { skip },
   // busybox has no UDP server: the test runs Node's, from the host's files mounted read-only.
   const node = nodeForTestUser();
   const libs = ['/usr/lib:/lib:ro', '/usr/lib64:/lib64:ro', '/usr/lib:/usr/lib:ro', `${node}:/node:ro`].flatMap((v) => ['-v', v]);
-  const server = "require('dgram').createSocket('udp4').on('message', (m) => console.log(String(m).trim())).bind(5000)";
+  // An echo server: the reply must come back to a client on the host's loopback (pasta's own UDP forwarding drops it).
+  const server = "const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => { console.log(String(m).trim()); s.send('pong ' + String(m).trim(), r.port, r.address); }).bind(5000)";
   const r = await t('run', '-d', '--name', 'udp', '-p', `127.0.0.1:${port}:5000/udp`, ...libs, img(), '/node', '-e', server);
   assert.equal(r.status, 0, r.stderr);
   const sock = dgram.createSocket('udp4');
-  let logs = '';
-  for (let i = 0; i < 50 && !logs.includes('ping over udp'); i++) {
+  let reply = '';
+  sock.on('message', (m) => { reply = String(m); });
+  for (let i = 0; i < 50 && !reply; i++) {
     sock.send('ping over udp\n', port, '127.0.0.1');
     await sleep(100);
-    logs = (await t('logs', 'udp')).stdout;
   }
+  const logs = (await t('logs', 'udp')).stdout;
   sock.close();
+  assert.equal(reply, 'pong ping over udp');
   assert.match(logs, /ping over udp/);
   const all = await t('run', '-d', '--name', 'all', '-P', web());
   assert.equal(all.status, 0, all.stderr);
