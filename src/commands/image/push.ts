@@ -10,7 +10,7 @@ export class PushCommand extends TspodCommand {
     category: 'Images',
     description: 'Upload an image to a registry',
     details: `
-      Pushes the image named IMAGE to the registry its name says (or to DESTINATION). Blobs the registry has are skipped, blobs of another repository of the same registry are mounted, the rest uploaded. Progress per layer is shown on a terminal; the last line, \`TAG: digest: DIGEST size: N\`, is printed on stdout.
+      Pushes the image named IMAGE to the registry its name says (or to DESTINATION). Blobs the registry has are skipped, blobs of another repository of the same registry are mounted, the rest uploaded. A pulled layer keeps no compressed blob: unless the registry has it in a form it is known by, it is gzipped again, and the manifest pushed names that blob (the image id stays the same). Progress per layer is shown on a terminal; the last line, \`TAG: digest: DIGEST size: N\`, is printed on stdout.
 
       \`--format\` rewrites the manifest's media types (the blobs stay the same): \`oci\` or \`v2s2\` (docker's). Credentials come from \`tspod login\` (auth.json, ~/.docker/config.json, credential helpers).
     `,
