@@ -13,7 +13,7 @@ import { readJson, writeJsonVolatile } from '../storage/atomic.ts';
 import { alive, procRef, sameProcess } from '../sys/proc.ts';
 import type { ProcRef } from '../model/state.ts';
 import { TspodError } from '../errors.ts';
-import { run } from '../sys/spawn.ts';
+import { run, which } from '../sys/spawn.ts';
 import { startSharedStack } from '../slirp/usermode.ts';
 import type { UserMode } from '../model/network.ts';
 import { logger } from '../log.ts';
@@ -96,9 +96,13 @@ export async function ensureSharedStack(runRoot: string, mode: UserMode): Promis
   if (currentStack(runRoot, holder)) return holder;
   return withPidLock(path.join(dirOf(runRoot), 'stack.lock'), async () => {
     if (currentStack(runRoot, holder)) return holder;
+    // iptables is in /usr/sbin, which a user's PATH often lacks.
+    const iptables = which('iptables', `${process.env.PATH ?? ''}:/usr/sbin:/sbin`);
+    if (!iptables) throw new TspodError('ERR_TSPOD_NETWORK', 'setting up the network host\'s way out: iptables is not installed (Debian: apt-get install iptables)');
     try {
+      const rule = `-t nat -%s POSTROUTING -o tap0 -j MASQUERADE`;
       await run(['nsenter', '-t', String(holder), '--user', '--net', '--preserve-credentials', '--', 'sh', '-c',
-        'echo 1 > /proc/sys/net/ipv4/ip_forward && { iptables -t nat -C POSTROUTING -o tap0 -j MASQUERADE 2>/dev/null || iptables -t nat -A POSTROUTING -o tap0 -j MASQUERADE; }']);
+        `echo 1 > /proc/sys/net/ipv4/ip_forward && { ${iptables} ${rule.replace('%s', 'C')} 2>/dev/null || ${iptables} ${rule.replace('%s', 'A')}; }`]);
     } catch (err) {
       throw new TspodError('ERR_TSPOD_NETWORK', `setting up the network host's way out (needs iptables): ${(err as Error).message}`);
     }

@@ -12,12 +12,14 @@ export interface HostNet {
   slirp4netns: boolean;
   /** /dev/net/tun can be opened: both user-mode stacks need a tap device. */
   tun: boolean;
+  /** The per-user network host masquerades for its bridges with iptables; without it each container has its own stack. */
+  iptables?: boolean;
 }
 
 export function probeHostNet(): HostNet {
   let tun = false;
   try { fs.closeSync(fs.openSync('/dev/net/tun', 'r+')); tun = true; } catch { /* not usable */ }
-  return { pasta: Boolean(which('pasta')), slirp4netns: Boolean(which('slirp4netns')), tun };
+  return { pasta: Boolean(which('pasta')), slirp4netns: Boolean(which('slirp4netns')), tun, iptables: Boolean(which('iptables', `${process.env.PATH ?? ''}:/usr/sbin:/sbin`)) };
 }
 
 /** The built-in network default containers are on (docker's default bridge): a bridge in the network host. */

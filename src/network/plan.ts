@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { TspodError, UsageError } from '../errors.ts';
-import { chooseUserMode, DEFAULT_BRIDGE, formatNetworkMode, parseNetworkMode, probeHostNet } from './mode.ts';
+import { chooseUserMode, DEFAULT_BRIDGE, formatNetworkMode, parseNetworkMode, probeHostNet, type HostNet } from './mode.ts';
 import type { NetworkMode, NetworkRecord, PortBinding, UserMode } from '../model/network.ts';
 import type { ContainerLayout } from '../storage/layout.ts';
 import { exposedBindings, mergeBindings, parsePublish } from './ports.ts';
@@ -40,11 +40,15 @@ export interface NetworkPlan {
   resolv: string;
 }
 
+let probed: HostNet | undefined;
+/** What this host has for networking, probed once per command. */
+const host = () => (probed ??= probeHostNet());
+
 const readText = (f: string) => { try { return fs.readFileSync(f, 'utf8'); } catch { return ''; } };
 
 function defaultUserMode(warn: (msg: string) => void, fallback: string): UserMode | undefined {
   try {
-    return chooseUserMode(probeHostNet());
+    return chooseUserMode(host());
   } catch (err) {
     warn(`${(err as Error).message}; ${fallback}`);
     return undefined;
@@ -53,9 +57,11 @@ function defaultUserMode(warn: (msg: string) => void, fallback: string): UserMod
 
 function resolveMode(value: string, warn: (msg: string) => void): NetworkMode {
   const asked = parseNetworkMode(value);
-  if (asked.kind === 'pasta' || asked.kind === 'slirp4netns') return { kind: chooseUserMode(probeHostNet(), asked.kind) };
+  if (asked.kind === 'pasta' || asked.kind === 'slirp4netns') return { kind: chooseUserMode(host(), asked.kind) };
   if (asked.kind !== 'default') return asked;
   const mode = defaultUserMode(warn, 'this container uses the host\'s network');
+  // Without iptables the network host cannot masquerade: a stack of the container's own, as before the bridge.
+  if (mode && !host().iptables) return { kind: mode };
   return mode ? { kind: 'network', name: DEFAULT_BRIDGE } : { kind: 'host' };
 }
 
@@ -86,7 +92,7 @@ export async function planNetwork(
   } else if (mode.kind !== 'none') {
     if (mode.kind === 'network' && mode.name === DEFAULT_BRIDGE) {
       bridge = true;
-      outbound = chooseUserMode(probeHostNet());
+      outbound = chooseUserMode(host());
     } else if (mode.kind === 'network') {
       network = findNetwork(storeRoot, mode.name);
       mode = { kind: 'network', name: network.name };
@@ -107,7 +113,7 @@ export async function planNetwork(
     outbound,
     network,
     bridge,
-    sharedOutbound: Boolean(outbound) && mode.kind === 'network',
+    sharedOutbound: Boolean(outbound) && mode.kind === 'network' && Boolean(host().iptables),
     sharedHosts: shared?.hosts,
     resolv: shared?.resolv ?? resolvConf({ mode: resolvMode, dns: flags.dns, dnsSearch: flags.dnsSearch, hostResolv: readText('/etc/resolv.conf') }),
   };
