@@ -154,6 +154,8 @@ export function testEnv(opts: { solo?: boolean } = {}): Env {
           clearTimeout(timer);
           resolve({ status: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stdout, stderr });
         });
+        // A command that exits before reading its input (a usage error) closes the pipe: not the test's failure.
+        child.stdin.on('error', () => {});
         child.stdin.end(opts.input ?? '');
       });
     },
