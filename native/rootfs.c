@@ -386,12 +386,11 @@ mount_root (const spec *s, rt_error *err)
   return rt_fail (err, "mounting the container's root filesystem: %s", all);
 }
 
-int
-rootfs_prepare (const spec *s, rt_error *err)
+/* `/` made rslave (nothing mounted here propagates back to the host's namespace: runc's default), root.path mounted; its fd. */
+static int
+mount_root_open (const spec *s, rt_error *err)
 {
-  int rootfd, has_dev = 0;
-
-  /* Nothing mounted here propagates back to the host's namespace (runc's default, rslave). */
+  int rootfd;
   if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
     return rt_fail_errno (err, "making `/` a slave mount");
   if (mount_root (s, err) < 0)
@@ -399,6 +398,16 @@ rootfs_prepare (const spec *s, rt_error *err)
   rootfd = open (s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return rt_fail_errno (err, "opening the root `%s`", s->root_path);
+  return rootfd;
+}
+
+int
+rootfs_prepare (const spec *s, rt_error *err)
+{
+  int rootfd, has_dev = 0;
+
+  if ((rootfd = mount_root_open (s, err)) < 0)
+    return -1;
   for (size_t i = 0; i < s->n_mounts; i++)
     {
       if (copy_up (s, rootfd, &s->mounts[i], err) < 0 || chown_volume (s, &s->mounts[i], err) < 0 || do_mount (rootfd, &s->mounts[i], err) < 0)
@@ -414,15 +423,10 @@ rootfs_prepare (const spec *s, rt_error *err)
 int
 rootfs_prepare_root (const spec *s, rt_error *err)
 {
-  int rootfd;
+  int rootfd = mount_root_open (s, err);
 
-  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-    return rt_fail_errno (err, "making `/` a slave mount");
-  if (mount_root (s, err) < 0)
-    return -1;
-  rootfd = open (s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    return rt_fail_errno (err, "opening the root `%s`", s->root_path);
+    return -1;
   for (size_t i = 0; i < s->n_mounts; i++)
     if (copy_up (s, rootfd, &s->mounts[i], err) < 0 || chown_volume (s, &s->mounts[i], err) < 0)
       return -1;

@@ -110,16 +110,22 @@ export function slirpForward(p: PortBinding): object {
 
 const describePort = (p: PortBinding) => `publishing ${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`;
 
-async function startSlirp(opts: StackOptions, base: string[]): Promise<{ child: ChildProcess; exited: Promise<string> }> {
-  const socket = `${opts.runDir}/${opts.pid}.slirp.sock`;
-  fs.rmSync(socket, { force: true });
-  const child = start([...base, ...slirpArgv(String(opts.pid), socket)], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+/** Starts slirp4netns and resolves once it says it is ready (on fd 3). */
+async function spawnSlirp(argv: string[], detached: boolean): Promise<{ child: ChildProcess; exited: Promise<string> }> {
+  const child = start(argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached });
   const exited = exitOf(child, 'slirp4netns', collect(child.stderr));
   let ready = false;
   (child.stdio[3] as Readable).once('data', () => (ready = true));
   try {
     await until(() => ready, exited, 'slirp4netns');
   } catch (err) { child.kill(); throw err; }
+  return { child, exited };
+}
+
+async function startSlirp(opts: StackOptions, base: string[]): Promise<{ child: ChildProcess; exited: Promise<string> }> {
+  const socket = `${opts.runDir}/${opts.pid}.slirp.sock`;
+  fs.rmSync(socket, { force: true });
+  const { child, exited } = await spawnSlirp([...base, ...slirpArgv(String(opts.pid), socket)], false);
   for (const p of opts.ports) {
     try {
       await slirpRequest(socket, slirpForward(p));
@@ -174,13 +180,7 @@ export async function startSharedStack(mode: UserMode, holderPid: number, runDir
     child.unref();
     return child.pid!;
   }
-  const child = start(slirpArgv(target, `${runDir}/shared.slirp.sock`), { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true });
-  const exited = exitOf(child, 'slirp4netns', collect(child.stderr));
-  let ready = false;
-  (child.stdio[3] as Readable).once('data', () => (ready = true));
-  try {
-    await until(() => ready, exited, 'slirp4netns');
-  } catch (err) { child.kill(); throw err; }
+  const { child } = await spawnSlirp(slirpArgv(target, `${runDir}/shared.slirp.sock`), true);
   for (const s of [child.stderr, child.stdio[3]]) (s as Readable).destroy();
   child.unref();
   return child.pid!;
