@@ -11,6 +11,14 @@
  * after UDP_IDLE_MS (docker's proxy: 90 s).
  *
  *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT[/udp]...
+ *   tspod-rt forward --via HOLDERPID --to CTRIP PID SPEC...
+ *
+ * With --via (a container on a bridge of the per-user network host) it joins
+ * the network host's namespaces instead and connects to the container's
+ * bridge address, keeping the client's own address as the source
+ * (IP_TRANSPARENT, marked so that the network host routes the replies back
+ * to this socket: holder.ts sets the rules). A client on the host's loopback
+ * keeps none, as with docker's proxy: the server sees the bridge's gateway.
  *
  * HOSTIP empty means every address (IPv4 and IPv6); IPv6 goes in brackets.
  * Prints "ready" on stdout once every port is bound and the namespaces are
@@ -161,6 +169,37 @@ listen_on (const char *spec, struct listener *l, rt_error *err)
   if (listen (l->fd, 512) < 0)
     return rt_fail_errno (err, "listening on `%s`", spec);
   return 0;
+}
+
+/* Transparent upstreams (--via): the client's address as the source, marked for the network host's routing. */
+static int transparent;
+#define TRANSPARENT_MARK 1
+
+/* A socket to the container for a client at `client`: bound to the client's IPv4 address when it is not a loopback one. */
+static int
+upstream_socket (int type, const struct sockaddr_storage *client)
+{
+  int fd = socket (AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, mark = TRANSPARENT_MARK;
+  struct sockaddr_in src = { .sin_family = AF_INET };
+
+  if (fd < 0 || !transparent)
+    return fd;
+  if (client->ss_family == AF_INET)
+    src.sin_addr = ((const struct sockaddr_in *) client)->sin_addr;
+  else if (client->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED (&((const struct sockaddr_in6 *) client)->sin6_addr))
+    memcpy (&src.sin_addr, &((const struct sockaddr_in6 *) client)->sin6_addr.s6_addr[12], 4);
+  else
+    return fd; /* an IPv6 client: the container has no IPv6 */
+  if ((ntohl (src.sin_addr.s_addr) >> 24) == 127)
+    return fd; /* a loopback client: never shown as the container's own loopback */
+  if (setsockopt (fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one) < 0 || setsockopt (fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) < 0
+      || bind (fd, (struct sockaddr *) &src, sizeof src) < 0)
+    {
+      /* Without the rights or the rules: the gateway's address, as docker's proxy. */
+      close (fd);
+      return socket (AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    }
+  return fd;
 }
 
 /* Joins the user and network namespaces of process `pid` (the container's). */
@@ -321,7 +360,9 @@ accept_clients (int ep, struct listener *l, struct in_addr target)
 {
   for (;;)
     {
-      int client = accept4 (l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      struct sockaddr_storage peer;
+      socklen_t peer_len = sizeof peer;
+      int client = accept4 (l->fd, (struct sockaddr *) &peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (client < 0)
         return; /* EAGAIN, or a client that went away: the listener stays */
       struct conn *c = calloc (1, sizeof *c);
@@ -334,7 +375,7 @@ accept_clients (int ep, struct listener *l, struct in_addr target)
       c->kind = KIND_CONN;
       c->client = client;
       c->up.pipe_r = c->up.pipe_w = c->down.pipe_r = c->down.pipe_w = -1;
-      c->upstream = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      c->upstream = upstream_socket (SOCK_STREAM, &peer);
       if (c->upstream < 0 || init_flow (&c->up, client, c->upstream) < 0 || init_flow (&c->down, c->upstream, client) < 0
           || (connect (c->upstream, (struct sockaddr *) &to, sizeof to) < 0 && errno != EINPROGRESS))
         {
@@ -412,7 +453,7 @@ udp_from_clients (int ep, struct listener *l, struct in_addr target)
           f->l = l;
           f->client = from;
           f->client_len = from_len;
-          f->fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+          f->fd = upstream_socket (SOCK_DGRAM, &from);
           ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = f };
           if (f->fd < 0 || connect (f->fd, (struct sockaddr *) &to, sizeof to) < 0 || epoll_ctl (ep, EPOLL_CTL_ADD, f->fd, &ev) < 0)
             {
@@ -479,11 +520,22 @@ forward_main (int argc, char **argv, rt_error *err)
 {
   static struct listener listeners[MAX_PORTS];
   struct in_addr target = { 0 };
-  int n = argc - 2, ep;
+  const char *via = NULL, *to = NULL;
+  int n, ep;
   long expired = 0;
 
+  if (argc >= 5 && strcmp (argv[1], "--via") == 0 && strcmp (argv[3], "--to") == 0)
+    {
+      via = argv[2];
+      to = argv[4];
+      argc -= 4;
+      argv += 4;
+      if (inet_pton (AF_INET, to, &target) != 1)
+        return rt_fail (err, "forward: bad container address `%s`", to);
+    }
+  n = argc - 2;
   if (argc < 3)
-    return rt_fail (err, "usage: tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT[/udp]...");
+    return rt_fail (err, "usage: tspod-rt forward [--via HOLDERPID --to CTRIP] PID [HOSTIP]:HOSTPORT=CTRPORT[/udp]...");
   if (n > MAX_PORTS)
     return rt_fail (err, "forward: at most %d ports", MAX_PORTS);
   if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -496,7 +548,13 @@ forward_main (int argc, char **argv, rt_error *err)
   for (int i = 0; i < n; i++)
     if (listen_on (argv[i + 2], &listeners[i], err) < 0)
       return -1;
-  if (join_namespaces (argv[1], err) < 0 || container_address (&target, err) < 0)
+  if (via)
+    {
+      if (join_namespaces (via, err) < 0)
+        return -1;
+      transparent = 1;
+    }
+  else if (join_namespaces (argv[1], err) < 0 || container_address (&target, err) < 0)
     return -1;
   ep = epoll_create1 (EPOLL_CLOEXEC);
   if (ep < 0)

@@ -8,7 +8,7 @@
  *   tspod-rt oci [--mount] SPEC.json RUNTIME ARG...     another OCI runtime on a container (oci.c)
  *   tspod-rt exec [--detach] PID SPEC.json              a process in a container (exec.c)
  *   tspod-rt veth JSON                                  a running container plugged into a bridge (veth.c)
- *   tspod-rt forward PID [HOSTIP]:HOSTPORT=CTRPORT...   published TCP ports (forward.c)
+ *   tspod-rt forward [--via H --to IP] PID SPEC...      published TCP and UDP ports (forward.c)
  *   tspod-rt reap -- CMD [ARG...]                       pid 1 of `run --init`, inside the container (reap.c)
  *
  * and, for tests: test-spec SPEC.json, test-user PASSWD GROUP USER (test.c).

@@ -195,6 +195,18 @@ new_veth (int fd, const veth_spec *v, int master, int netns_fd)
   r.h.nlmsg_len += NLMSG_ALIGN (sizeof *pi);
   put_str (&r, IFLA_IFNAME, v->ifname);
   put (&r, IFLA_MTU, &mtu, sizeof mtu);
+  /* docker's MAC from the address (02:42 and the 4 bytes): a restarted container keeps it, so the
+     network host's neighbour entry for the address stays right (a new MAC would go unanswered until
+     that entry expired). */
+  {
+    struct in_addr a;
+    unsigned char mac[6] = { 0x02, 0x42 };
+    if (inet_pton (AF_INET, v->address, &a) == 1)
+      {
+        memcpy (mac + 2, &a, 4);
+        put (&r, IFLA_ADDRESS, mac, sizeof mac);
+      }
+  }
   put (&r, IFLA_NET_NS_FD, &netns_fd, sizeof netns_fd);
   end_nest (&r, peer);
   end_nest (&r, data);

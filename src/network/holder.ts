@@ -78,7 +78,11 @@ export async function ensureHolder(runRoot: string): Promise<number> {
   });
 }
 
-interface StackState { pid: number; start: number; mode: UserMode; holder: number }
+/** `rules`: the version of the network host's routing rules in place (RULES). */
+interface StackState { pid: number; start: number; mode: UserMode; holder: number; rules?: number }
+
+/** Masquerading (1), the forwarder's transparent replies (3), no routes through bridges with no container (4). */
+const RULES = 4;
 
 /** The per-user stack if it runs for the current holder. */
 function currentStack(runRoot: string, holderPid: number): StackState | undefined {
@@ -93,24 +97,41 @@ function currentStack(runRoot: string, holderPid: number): StackState | undefine
  */
 export async function ensureSharedStack(runRoot: string, mode: UserMode): Promise<number> {
   const holder = await ensureHolder(runRoot);
-  if (currentStack(runRoot, holder)) return holder;
+  if (currentStack(runRoot, holder)?.rules === RULES) return holder;
   return withPidLock(path.join(dirOf(runRoot), 'stack.lock'), async () => {
-    if (currentStack(runRoot, holder)) return holder;
+    const running = currentStack(runRoot, holder);
+    if (running?.rules === RULES) return holder;
     // iptables is in /usr/sbin, which a user's PATH often lacks.
-    const iptables = which('iptables', `${process.env.PATH ?? ''}:/usr/sbin:/sbin`);
+    const sbin = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
+    const iptables = which('iptables', sbin);
+    const ip = which('ip', sbin) ?? 'ip';
     if (!iptables) throw new TspodError('ERR_TSPOD_NETWORK', 'setting up the network host\'s way out: iptables is not installed (Debian: apt-get install iptables)');
     try {
-      const rule = `-t nat -%s POSTROUTING -o tap0 -j MASQUERADE`;
-      await run(['nsenter', '-t', String(holder), '--user', '--net', '--preserve-credentials', '--', 'sh', '-c',
-        `echo 1 > /proc/sys/net/ipv4/ip_forward && { ${iptables} ${rule.replace('%s', 'C')} 2>/dev/null || ${iptables} ${rule.replace('%s', 'A')}; }`]);
+      // What leaves through tap0 is masqueraded. The port forwarder's transparent sockets (mark 1, the
+      // client's address as source) get their replies: the mark is kept on the connection and taken off
+      // the outgoing packet (rerouted then to the bridge, not to the local table), and put back on what
+      // comes back from the bridges, which the local table then delivers to the socket.
+      const rules = [
+        '-t nat -%s POSTROUTING -o tap0 -j MASQUERADE',
+        '-t mangle -%s OUTPUT -m mark --mark 0x1 -j CONNMARK --save-mark',
+        '-t mangle -%s OUTPUT -m mark --mark 0x1 -j MARK --set-mark 0x0',
+        '-t mangle -%s PREROUTING -i tsbr+ -j CONNMARK --restore-mark',
+      ].map((r) => `{ ${iptables} ${r.replace('%s', 'C')} 2>/dev/null || ${iptables} ${r.replace('%s', 'A')}; }`);
+      await run(['nsenter', '-t', String(holder), '--user', '--net', '--preserve-credentials', '--', 'sh', '-c', [
+        'echo 1 > /proc/sys/net/ipv4/ip_forward',
+        // A bridge left behind (its network's record wiped with the store) has no carrier: its route must not win.
+        'echo 1 > /proc/sys/net/ipv4/conf/all/ignore_routes_with_linkdown', ...rules,
+        `{ ${ip} rule del fwmark 0x1 lookup 100 2>/dev/null; ${ip} rule add fwmark 0x1 lookup 100; }`,
+        `${ip} route replace local 0.0.0.0/0 dev lo table 100`,
+      ].join(' && ')]);
     } catch (err) {
       throw new TspodError('ERR_TSPOD_NETWORK', `setting up the network host's way out (needs iptables): ${(err as Error).message}`);
     }
-    const pid = await startSharedStack(mode, holder, path.join(runRoot, 'net'));
-    const ref = procRef(pid);
+    // A stack started by an older tspod keeps running; only its rules are brought up to date.
+    const ref = running ?? procRef(await startSharedStack(mode, holder, path.join(runRoot, 'net')));
     if (!ref) throw new TspodError('ERR_TSPOD_NETWORK', `starting the per-user ${mode}: it exited at once`);
-    writeJsonVolatile(path.join(dirOf(runRoot), 'stack.json'), { ...ref, mode, holder } satisfies StackState);
-    debug('per-user %s started as pid %d', mode, pid);
+    writeJsonVolatile(path.join(dirOf(runRoot), 'stack.json'), { pid: ref.pid, start: ref.start, mode: running?.mode ?? mode, holder, rules: RULES } satisfies StackState);
+    debug('per-user %s running as pid %d', mode, ref.pid);
     return holder;
   });
 }

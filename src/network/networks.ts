@@ -37,8 +37,14 @@ export function findNetwork(storeRoot: string, query: string): NetworkRecord {
   return hit;
 }
 
-/** The Linux bridge of a network inside the network host (15 characters at most). */
-export const bridgeName = (n: NetworkRecord) => `tsbr-${n.id.slice(0, 10)}`;
+/**
+ * The Linux bridge of a network inside the network host (15 characters at
+ * most), named by the network's name and subnet, not its id: a store wiped
+ * while the network host lives (system reset from another run dir) leaves
+ * the old bridge, and the network made again with the same name and subnet
+ * must use it, not add a second bridge with the same subnet beside it.
+ */
+export const bridgeName = (n: NetworkRecord) => `tsbr-${crypto.createHash('sha256').update(`${n.name}\n${n.subnet}`).digest('hex').slice(0, 10)}`;
 
 export interface CreateNetworkOptions { builtIn?: boolean; name: string; driver?: string; subnet?: string; gateway?: string; internal?: boolean; labels?: Record<string, string> }
 

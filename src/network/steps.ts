@@ -34,6 +34,7 @@ export function networkSteps(rec: ContainerRecord, opts: { holderPid: number; st
       holderPid: opts.holderPid, containerId: rec.id, network: findNetwork(opts.storeRoot, name), endpoint, ifname: ifnameFor(rec, name),
       defaultRoute: shared && name === names[0],
     })),
-    ...(ports.length ? [forwarderStep(ports)] : []),
+    // On a bridge with the per-user stack: from the network host to the bridge address, the client's address kept.
+    ...(ports.length ? [forwarderStep(ports, shared ? { holderPid: opts.holderPid, address: rec.hostConfig.networks![names[0]].ip } : undefined)] : []),
   ];
 }

@@ -29,14 +29,18 @@ export function forwardSpec(b: PortBinding): string {
   return `${ip}:${b.hostPort}=${b.containerPort}${b.protocol === 'udp' ? '/udp' : ''}`;
 }
 
-/** argv of the forwarder into the namespaces of `target` (a pid, or PID1). */
-export function forwarderArgv(target: string, bindings: PortBinding[]): string[] {
-  return [nativeHelper(), 'forward', target, ...bindings.map(forwardSpec)];
+/**
+ * argv of the forwarder into the namespaces of `target` (a pid, or PID1);
+ * `via`: a container on a bridge of the per-user network host, reached from
+ * there at its bridge address with the client's address kept.
+ */
+export function forwarderArgv(target: string, bindings: PortBinding[], via?: { holderPid: number; address: string }): string[] {
+  return [nativeHelper(), 'forward', ...(via ? ['--via', String(via.holderPid), '--to', via.address] : []), target, ...bindings.map(forwardSpec)];
 }
 
 /** The forwarder as a step of the native monitor: ready once it prints "ready". */
-export function forwarderStep(bindings: PortBinding[]): NetStep {
-  return { what: 'the port forwarder', argv: forwarderArgv(PID1, bindings), ready: 'stdout' };
+export function forwarderStep(bindings: PortBinding[], via?: { holderPid: number; address: string }): NetStep {
+  return { what: 'the port forwarder', argv: forwarderArgv(PID1, bindings, via), ready: 'stdout' };
 }
 
 /** Starts forwarding `bindings` (TCP and UDP) into the namespaces of `pid`; resolves once every port is bound. */

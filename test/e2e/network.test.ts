@@ -206,3 +206,38 @@ test('DNS works through the user-mode stack\'s forwarder (pasta and slirp4netns)
     dns.close();
   }
 });
+
+/**
+ * A client on another machine, made here as root: a network namespace
+ * joined to the host by a veth pair (removed afterwards). Through -p on a
+ * bridge the server sees that client's own address (the forwarder's
+ * transparent socket in the network host), not the gateway's.
+ */
+const asRoot = process.getuid!() === 0 && spawnSync('curl', ['--version']).status === 0 ? false : 'needs root (to make a client namespace) and curl';
+test('a published port keeps a remote client\'s address; a loopback client shows as the gateway', { skip: skip || asRoot }, async () => {
+  const port = await freePort();
+  const peer = 'mkdir -p /www/cgi-bin; printf "#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho \\$REMOTE_ADDR\\n" > /www/cgi-bin/peer; chmod 755 /www/cgi-bin/peer; exec httpd -f -p 80 -h /www';
+  assert.equal((await t('run', '-d', '--name', 'peerip', '-p', `${port}:80`, web(), 'sh', '-c', peer)).status, 0);
+  const tag = String(process.pid % 10000);
+  const ns = `tspod-client-${tag}`;
+  const veth = `tspc${tag}`;
+  const sub = `10.251.${process.pid % 250}`;
+  const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+  try {
+    const made = sh(`ip netns add ${ns} && ip link add ${veth} type veth peer name eth0 netns ${ns} && ip addr add ${sub}.1/30 dev ${veth} && ip link set ${veth} up`
+      + ` && ip netns exec ${ns} sh -c 'ip addr add ${sub}.2/30 dev eth0 && ip link set eth0 up && ip link set lo up'`);
+    assert.equal(made.status, 0, made.stderr);
+    let seen = '';
+    for (let i = 0; i < 50 && !seen; i++) {
+      seen = sh(`ip netns exec ${ns} curl -s -m 2 http://${sub}.1:${port}/cgi-bin/peer`).stdout.trim();
+      if (!seen) await sleep(100);
+    }
+    assert.match(seen, new RegExp(`^(\\[::ffff:)?${sub.replace(/\./g, '\\.')}\\.2\\]?$`), `the server saw ${seen}`);
+    const local = sh(`curl -s -m 2 http://127.0.0.1:${port}/cgi-bin/peer`).stdout.trim();
+    const gateway = JSON.parse((await t('network', 'inspect', '-f', '{{json .IPAM.Config}}', 'bridge')).stdout)[0].Gateway;
+    assert.match(local, new RegExp(`^(\\[::ffff:)?${gateway.replace(/\./g, '\\.')}\\]?$`), `a loopback client shows as ${local}`);
+  } finally {
+    sh(`ip netns del ${ns}; ip link del ${veth} 2>/dev/null`);
+    await t('rm', '-f', 'peerip');
+  }
+});
