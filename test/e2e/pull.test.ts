@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { smallFilesystem } from './small-fs.ts';
 import { suite, skip } from './harness.ts';
 import { layered, evilImage, entrypointImage } from '../fixtures/images.ts';
 import { pushImage } from '../fixtures/registry.ts';
@@ -89,17 +88,10 @@ test('rmi untags by name, refuses images in use, and frees layers', { skip }, as
 });
 
 test('pulled layers are streamed: no compressed blob is kept; a disk that fills while a layer streams in is one line naming the file, and leaves nothing', { skip: skip || (process.getuid!() !== 0 && 'needs root to mount a small filesystem') }, async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-stream-full-'));
-  const image = path.join(tmp, 'small.img');
-  const mnt = path.join(tmp, 'mnt');
-  fs.mkdirSync(mnt);
-  spawnSync('truncate', ['-s', '24M', image]);
-  assert.equal(spawnSync('mkfs.ext4', ['-q', '-F', image]).status, 0);
-  assert.equal(spawnSync('mount', ['-o', 'loop', image, mnt]).status, 0, 'mounting a loop filesystem');
+  const small = smallFilesystem('tspod-stream-full-', s.env.uid);
+  const mnt = small.mnt;
   const root = ['--root', path.join(mnt, 'store')];
   try {
-    fs.chownSync(mnt, s.env.uid, s.env.uid);
-    fs.chmodSync(tmp, 0o755);
     const ok = await s.env.tspod([...root, 'pull', `${s.reg.host}/test/layered`]);
     assert.equal(ok.status, 0, ok.stderr);
     const blobs = fs.readdirSync(path.join(mnt, 'store', 'blobs', 'sha256'));
@@ -117,7 +109,6 @@ test('pulled layers are streamed: no compressed blob is kept; a disk that fills 
     assert.equal(run.stdout, 'new\n', run.stderr);
   } finally {
     await s.env.tspod([...root, 'system', 'reset', '-f']);
-    spawnSync('umount', [mnt]);
-    fs.rmSync(tmp, { recursive: true, force: true });
+    small.remove();
   }
 });

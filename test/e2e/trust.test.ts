@@ -11,6 +11,7 @@ import path from 'node:path';
 import http from 'node:http';
 import crypto from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { smallFilesystem } from './small-fs.ts';
 import { suite, skip, SOLO_USER } from './harness.ts';
 import { layered, webImage } from '../fixtures/images.ts';
 import { get, fetchSoon } from './http.ts';
@@ -254,18 +255,11 @@ test('garbage collection never eats a pull: prune and rmi in a loop during a pul
 });
 
 test('disk full is survivable: one line naming the path, exit 125, exit statuses recorded, space reclaimed', { skip: skip || (!asRoot && 'needs root to mount a small filesystem') }, async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-full-'));
-  const image = path.join(tmp, 'small.img');
-  const mnt = path.join(tmp, 'mnt');
-  fs.mkdirSync(mnt);
-  spawnSync('truncate', ['-s', '24M', image]);
-  assert.equal(spawnSync('mkfs.ext4', ['-q', '-F', image]).status, 0);
-  assert.equal(spawnSync('mount', ['-o', 'loop', image, mnt]).status, 0, 'mounting a loop filesystem');
+  const disk = smallFilesystem('tspod-full-', s.env.uid);
+  const mnt = disk.mnt;
   const opts = { env: { XDG_DATA_HOME: mnt } };
   const small = (...args: string[]) => s.env.tspod(args, opts);
   try {
-    fs.chownSync(mnt, s.env.uid, s.env.uid);
-    fs.chmodSync(tmp, 0o755);
     assert.equal((await small('pull', img())).status, 0);
     // The container fills the disk: its own writes fail, and its exit is still recorded.
     assert.equal((await small('run', '-d', '--name', 'filler', img(), 'sh', '-c', 'dd if=/dev/zero of=/fill bs=1M count=100; echo dd-status=$?; exit 3')).status, 0);
@@ -286,8 +280,7 @@ test('disk full is survivable: one line naming the path, exit 125, exit statuses
     assert.equal((await small('run', '--rm', s.ref('test/web'), 'cat', '/www/index.html')).stdout, 'served by httpd\n');
   } finally {
     await small('system', 'reset', '-f');
-    spawnSync('umount', [mnt]);
-    fs.rmSync(tmp, { recursive: true, force: true });
+    disk.remove();
   }
 });
 
