@@ -190,7 +190,7 @@ try {
   // Everything the user's host-side processes (outside containers' pid namespaces) add per detached
   // container on each tool's default network: monitors, network stacks (tspod's per-user one shared).
   const hostSideKb = () => {
-    const hostNs = fs.readlinkSync('/proc/1/ns/pid');
+    const hostNs = fs.readlinkSync('/proc/self/ns/pid');
     let total = 0;
     for (const e of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(e)) continue;
