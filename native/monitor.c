@@ -161,10 +161,15 @@ control_line (void)
 
 /* ---- records ---- */
 
-/* Status changes are written even on a full disk: the space set aside for them is given up. */
+/*
+ * Status changes are written even on a full disk: the space set aside for
+ * them is given up. `durable`: the last exit status is fsync'd, unless the
+ * container is removed right after (--rm).
+ */
 static void
 write_state (int durable)
 {
+  durable = durable && M.m.cleanup == NULL;
   rt_error err = { 0 };
   if (record_write_state (M.m.state, &M.st, durable, &err) == 0)
     return;
