@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include "forward.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -417,14 +418,6 @@ broken:
   close_fds (c);
   c->dead = 1;
   return 1;
-}
-
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Datagrams from clients: each goes out of the client's own socket in the container. */

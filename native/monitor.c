@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "monitor.h"
+#include "clock.h"
 #include "logfile.h"
 #include "mspec.h"
 #include "netsteps.h"
@@ -98,14 +99,6 @@ static struct
   pid_t health_pid;
   long health_next;
 } M;
-
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 exists (const char *path)

@@ -1,6 +1,7 @@
 /* The network steps of a container (see netsteps.h). */
 #define _GNU_SOURCE
 #include "netsteps.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,14 +20,6 @@
 #include <unistd.h>
 
 #define READY_TIMEOUT_MS 25000
-
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* `arg` with every "{pid}" replaced by `num`. */
 static char *

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "stdio_relay.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,14 +82,6 @@ move (int from, int to)
         continue;
       return 1;
     }
-}
-
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
