@@ -2,9 +2,9 @@
  * Runs layer unpacking in a user namespace with the container id map, so
  * files land owned by the mapped ids. One helper process per layer.
  */
-import { enterNamespaces, currentIdMaps, waitExit, type IdMaps } from '../userns/trampoline.ts';
+import { enterNamespaces, currentIdMaps, type IdMaps } from '../userns/trampoline.ts';
 import { selfArgv } from '../sys/self.ts';
-import { collectAll } from '../sys/spawn.ts';
+import { closeStatus, collectAll } from '../sys/spawn.ts';
 import { TspodError, type ErrorCode } from '../errors.ts';
 import type { InputDigest, UnpackResult } from './unpack.ts';
 import type { PackMode } from './pack.ts';
@@ -21,7 +21,8 @@ async function unpackHelper(source: string, dest: string, tarSplit: string | und
     maps,
   });
   const out = collectAll(child.stdout);
-  const report = waitExit(child).then((code): UnpackReport => {
+  // Its report is its last line on stdout: wait until that is read, not only for the exit.
+  const report = closeStatus(child).then((code): UnpackReport => {
     let msg: { ok?: UnpackResult & { input: InputDigest }; error?: { code: ErrorCode; message: string }; input?: InputDigest } = {};
     try { msg = JSON.parse(out().trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
     if (code === 0 && msg.ok) return { ok: { diffId: msg.ok.diffId, size: msg.ok.size }, input: msg.ok.input };
@@ -73,7 +74,7 @@ export async function packInUserns(mode: PackMode, roots: string[], maps: IdMaps
     maps,
   });
   const stderr = collectAll(child.stderr);
-  const done = waitExit(child).then((code) => {
+  const done = closeStatus(child).then((code) => {
     if (code === 0) return;
     const err = stderr();
     let msg: { error?: { code: ErrorCode; message: string } } = {};

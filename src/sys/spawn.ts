@@ -89,6 +89,17 @@ export function exitStatus(child: ChildProcess): Promise<number> {
 }
 
 /**
+ * Exit of a child as exitStatus reports it, once its stdio pipes are also
+ * closed: what it printed last has been read ('exit' can come first).
+ * Only for children that leave no grandchild holding their pipes.
+ */
+export function closeStatus(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+  });
+}
+
+/**
  * Resolves when the child exits, with one line saying how (and its last
  * words, if they come soon: a child of it may hold the pipe open).
  */
