@@ -61,6 +61,18 @@ export function claimRemoval(layout: ContainerLayout): boolean {
   }
 }
 
+/**
+ * Waits (a while at most) for a removal somebody else claimed to finish:
+ * the monitor's clean-up hook when the attached `run --rm` was too slow to
+ * claim it. docker's `run --rm` returns with the container gone.
+ */
+export async function awaitRemoval(layout: ContainerLayout, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!fs.existsSync(layout.record) && fs.existsSync(layout.dir) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The rest of a removal, once the record is hidden: the peers' hosts files, then its files (and anonymous volumes). */
 export async function finishRemoval(store: Store, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
   const layout = store.layout(rec.id);

@@ -6,7 +6,7 @@ import { TspodError, UsageError } from '../errors.ts';
 import type { ImageRecord } from '../model/image.ts';
 import { createContainer, parseCreateFlags, type CreateOptions } from './create.ts';
 import { startContainer } from './lifecycle.ts';
-import { claimRemoval, finishRemoval, removeContainer } from './remove.ts';
+import { awaitRemoval, claimRemoval, finishRemoval, removeContainer } from './remove.ts';
 import { refuseLimits } from '../cgroupv2/delegation.ts';
 import { readPersistent } from '../storage/state.ts';
 import type { AttachIo } from './attach-client.ts';
@@ -115,6 +115,7 @@ export async function runContainer(req: RunRequest): Promise<RunResult> {
     },
   });
   if (claimed) await finishRemoval(req.store, rec, { volumes: true });
+  else if (rec.hostConfig.autoRemove && !attach?.detached) await awaitRemoval(layout);
   if (attach?.detached) return { detached: true, id: rec.id };
   return { detached: false, exitCode: attach?.exitCode ?? 0 };
 }
