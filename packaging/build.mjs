@@ -11,12 +11,38 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
 fs.mkdirSync(dist, { recursive: true });
 const common = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', sourcemap: 'linked', logLevel: 'warning' };
 await build({ ...common, entryPoints: [path.join(root, 'src/main.ts')], outfile: path.join(dist, 'tspod.cjs'), banner: { js: '#!/usr/bin/env node' } });
+shareInterop(path.join(dist, 'tspod.cjs'));
+/**
+ * esbuild turns each `import fs from 'node:fs'` into its own
+ * `__toESM(require('node:fs'))`, which copies every export of the module
+ * onto a new object: ~180 import sites, ~5 ms of every command. The copies
+ * are views of the same module, so one per module (and mode) is kept and
+ * shared. The bundle must have esbuild's helper as this expects it.
+ */
+function shareInterop(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const start = text.indexOf('var __toESM = (mod, isNodeMode, target) => (');
+  const end = start < 0 ? -1 : text.indexOf('\n));\n', start);
+  if (end < 0) throw new Error(`building tspod: esbuild's __toESM helper not found in ${file} (another esbuild version?)`);
+  // Appended to the helper's last line, so the source map's lines still match.
+  const at = end + '\n));'.length;
+  const shared = ' var __toESMEach = __toESM, __toESMSeen = [new WeakMap(), new WeakMap()];'
+    + ' __toESM = (mod, isNodeMode) => {'
+    + ' if (mod == null || (typeof mod !== "object" && typeof mod !== "function")) return __toESMEach(mod, isNodeMode);'
+    + ' const seen = __toESMSeen[isNodeMode ? 1 : 0];'
+    + ' let ns = seen.get(mod);'
+    + ' if (!ns) seen.set(mod, ns = __toESMEach(mod, isNodeMode));'
+    + ' return ns; };';
+  fs.writeFileSync(file, text.slice(0, at) + shared + text.slice(at));
+}
+
 // The native helper (native/*.c): statically linked, so it runs on any distro;
 // libseccomp and jansson from Debian's static archives (libseccomp-dev, libjansson-dev).
 const rt = path.join(dist, 'tspod-rt');
@@ -63,8 +89,12 @@ if (!process.env.TSPOD_NO_SEA) {
   const node = closedNode(path.join(root, 'node_modules/node/bin/node'), path.join(dist, `node-host.${process.pid}.tmp`));
   const output = path.join(dist, `tspod.${process.pid}.tmp`);
   const cache = path.join(dist, `tspod.cjs.cache.${process.pid}.tmp`);
+  const digests = path.join(dist, `asset-digests.${process.pid}.tmp`);
   const log = console.log;
   try {
+    // The digests of the assets extracted to the user's cache (src/sys/sea.ts): computed here, not by every command.
+    const sha = (f) => createHash('sha256').update(fs.readFileSync(f)).digest('hex').slice(0, 16);
+    fs.writeFileSync(digests, JSON.stringify({ 'koffi.node': sha(dest), 'tspod-rt': sha(rt) }));
     // V8's code cache of the bundle, made by the very Node binary that runs it (packaging/sea-main.cjs).
     execFileSync(node, [path.join(root, 'packaging/sea-main.cjs'), '--make-code-cache', path.join(dist, 'tspod.cjs'), cache, '--help'], { stdio: 'ignore' });
     console.log = () => {}; // pkg narrates every step
@@ -74,7 +104,7 @@ if (!process.env.TSPOD_NO_SEA) {
       seaConfig: {
         assets: {
           'tspod.cjs': path.join(dist, 'tspod.cjs'), 'tspod.cjs.cache': cache, 'koffi.node': dest,
-          'tspod-rt': rt,
+          'tspod-rt': rt, 'asset-digests': digests,
         },
         disableExperimentalSEAWarning: true,
         // NODE_OPTIONS from the environment never reaches the Node inside tspod.
@@ -87,6 +117,7 @@ if (!process.env.TSPOD_NO_SEA) {
     console.log = log;
     fs.rmSync(output, { force: true });
     fs.rmSync(cache, { force: true });
+    fs.rmSync(digests, { force: true });
     fs.rmSync(node, { force: true });
   }
 }
