@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { readJson, writeJsonAtomic } from '../storage/atomic.ts';
 import { NAME_RE, type ContainerRecord } from '../model/container.ts';
 import { TspodError, UsageError } from '../errors.ts';
 import { formatSubnet, freeAddress, freeSubnet, contains, intToIp, ipToInt, overlaps, parseSubnet } from './ipam.ts';
 import { hostDefaultRoute } from './etc.ts';
 import type { Endpoint, NetworkRecord } from '../model/network.ts';
+import { randomHex, sha256Hex } from '../sys/random.ts';
 
 /** Names docker reserves for its built-in modes. */
 const RESERVED = new Set(['host', 'none', 'default', 'bridge', 'private', 'pasta', 'slirp4netns']);
@@ -44,7 +44,7 @@ export function findNetwork(storeRoot: string, query: string): NetworkRecord {
  * the old bridge, and the network made again with the same name and subnet
  * must use it, not add a second bridge with the same subnet beside it.
  */
-export const bridgeName = (n: NetworkRecord) => `tsbr-${crypto.createHash('sha256').update(`${n.name}\n${n.subnet}`).digest('hex').slice(0, 10)}`;
+export const bridgeName = (n: NetworkRecord) => `tsbr-${sha256Hex(`${n.name}\n${n.subnet}`).slice(0, 10)}`;
 
 export interface CreateNetworkOptions { builtIn?: boolean; name: string; driver?: string; subnet?: string; gateway?: string; internal?: boolean; labels?: Record<string, string> }
 
@@ -64,7 +64,7 @@ export function createNetwork(storeRoot: string, opts: CreateNetworkOptions): Ne
   const gateway = opts.gateway ?? intToIp(subnet.base + 1);
   if (!contains(subnet, gateway)) throw new UsageError(`gateway ${gateway} is not in subnet ${formatSubnet(subnet)}`);
   const rec: NetworkRecord = {
-    id: crypto.randomBytes(32).toString('hex'), name: opts.name, driver: 'bridge', subnet: formatSubnet(subnet), gateway,
+    id: randomHex(32), name: opts.name, driver: 'bridge', subnet: formatSubnet(subnet), gateway,
     internal: opts.internal ?? false, created: new Date().toISOString(), labels: opts.labels ?? {},
   };
   fs.mkdirSync(dirOf(storeRoot), { recursive: true });

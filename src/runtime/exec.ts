@@ -11,7 +11,6 @@ import tty from 'node:tty';
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { start } from '../sys/spawn.ts';
 import { writeJsonVolatile } from '../storage/atomic.ts';
 import { execSpec, type OciSpec } from './spec.ts';
@@ -21,6 +20,7 @@ import { expandEnvArg, mergeEnv, envValue } from './env.ts';
 import type { Container } from './lifecycle.ts';
 import type { AttachIo } from './attach-client.ts';
 import { TspodError } from '../errors.ts';
+import { randomHex } from '../sys/random.ts';
 
 export interface ExecOptions {
   command: string[];
@@ -44,7 +44,7 @@ function writeExecSpec(c: Container, opts: ExecOptions, env: string[]): { file: 
     throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `container ${c.rec.name} was started without a runtime spec (by an older tspod?): restart it`);
   }
   const spec = execSpec(container, { args: opts.command, env, cwd: opts.workdir ?? c.rec.config.workingDir ?? '/', user: opts.user ?? c.rec.config.user, terminal: opts.tty });
-  const file = path.join(c.layout.runDir, `exec-${process.pid}-${crypto.randomBytes(4).toString('hex')}.json`);
+  const file = path.join(c.layout.runDir, `exec-${process.pid}-${randomHex(4)}.json`);
   writeJsonVolatile(file, spec);
   return { file, done: () => fs.rmSync(file, { force: true }) };
 }

@@ -1,8 +1,8 @@
 /** Container records and how users name them (id, unique id prefix, name). */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { TspodError } from '../errors.ts';
 import type { ContainerRecord } from '../model/container.ts';
+import { randomHex, randomInt } from '../sys/random.ts';
 
 /** What is wrong with a parsed container.json, or undefined when it has the shape tspod relies on. */
 export function checkContainerRecord(rec: unknown, id: string): string | undefined {
@@ -29,7 +29,7 @@ export function damagedRecord(id: string, why: string, file: string): ContainerR
 }
 
 export function newContainerId(): string {
-  return crypto.randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 const ADJECTIVES = ['admiring', 'brave', 'clever', 'dazzling', 'eager', 'focused', 'gallant', 'happy', 'jolly', 'keen',
@@ -40,9 +40,9 @@ const SURNAMES = ['albattani', 'babbage', 'curie', 'darwin', 'euclid', 'fermi', 
 /** A docker-style random name not in `taken`. */
 export function randomName(taken: Set<string>): string {
   for (let i = 0; ; i++) {
-    const a = ADJECTIVES[crypto.randomInt(ADJECTIVES.length)];
-    const b = SURNAMES[crypto.randomInt(SURNAMES.length)];
-    const name = i < 10 ? `${a}_${b}` : `${a}_${b}${crypto.randomInt(100)}`;
+    const a = ADJECTIVES[randomInt(ADJECTIVES.length)];
+    const b = SURNAMES[randomInt(SURNAMES.length)];
+    const name = i < 10 ? `${a}_${b}` : `${a}_${b}${randomInt(100)}`;
     if (!taken.has(name)) return name;
   }
 }

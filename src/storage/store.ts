@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { ensureRunDirs, type StorePaths } from './paths.ts';
 import { readJson, writeJsonAtomic } from './atomic.ts';
 import { withLock } from './lock.ts';
@@ -16,6 +15,7 @@ import type { ImageRecord } from '../model/image.ts';
 import { checkContainerRecord, damagedRecord } from './containers.ts';
 import type { ContainerRecord } from '../model/container.ts';
 import { ContainerLayout, containersDir, layerLink } from './layout.ts';
+import { randomHex, sha256Hex } from '../sys/random.ts';
 
 export function hexOf(digest: string): string {
   const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
@@ -74,9 +74,9 @@ export class Store {
   }
   /** Stores bytes under their digest after checking it. */
   putBlob(digest: string, data: Buffer): void {
-    const actual = `sha256:${crypto.createHash('sha256').update(data).digest('hex')}`;
+    const actual = `sha256:${sha256Hex(data)}`;
     if (actual !== digest) throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `blob digest mismatch: want ${digest}, got ${actual}`);
-    const tmp = path.join(this.root, 'tmp', `blob-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+    const tmp = path.join(this.root, 'tmp', `blob-${process.pid}-${randomHex(4)}`);
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, this.blobPath(digest));
   }
@@ -142,7 +142,7 @@ export class Store {
     if (!this.layerMeta(diffId)) {
       // Several commands may complete the same commit at once: every step is atomic and idempotent.
       const link = this.layerLink(diffId);
-      const tmpLink = path.join(this.root, 'tmp', `link-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+      const tmpLink = path.join(this.root, 'tmp', `link-${process.pid}-${randomHex(4)}`);
       fs.symlinkSync(`../layers/${hexOf(diffId)}/diff`, tmpLink);
       fs.renameSync(tmpLink, path.join(this.root, link));
       if (extra.blob && !this.layerBlobs(diffId).length) writeJsonAtomic(path.join(dir, 'blobs.json'), [extra.blob]);
@@ -176,7 +176,7 @@ export class Store {
    */
   async hold(what: { layers?: string[]; blobs?: string[] } = {}): Promise<Hold> {
     const owner = procRef(process.pid)!;
-    const file = path.join(this.root, 'holds', `${owner.pid}-${owner.start}-${crypto.randomBytes(4).toString('hex')}.json`);
+    const file = path.join(this.root, 'holds', `${owner.pid}-${owner.start}-${randomHex(4)}.json`);
     const rec: HoldRecord = { owner, layers: [...(what.layers ?? [])], blobs: [...(what.blobs ?? [])] };
     // Not durable: a hold ends with its process, and no process outlives a crash.
     await this.locked(() => writeJsonAtomic(file, rec, { durable: false }));

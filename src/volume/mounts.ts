@@ -5,7 +5,6 @@
  * (before anything is created or pulled); resolution creates the named and
  * anonymous volumes and the missing host paths of `-v` binds.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { VOLUME_NAME_RE } from '../model/volume.ts';
 import type { Store } from '../storage/store.ts';
 import { createVolume } from './volumes.ts';
 import { readVolume, volumeData } from './records.ts';
+import { randomHex } from '../sys/random.ts';
 
 const PROPAGATION = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 const VOLUME_OPTIONS = ['ro', 'rw', 'z', 'Z', 'U', 'nocopy', 'rbind', 'bind', ...PROPAGATION];
@@ -236,7 +236,7 @@ export function resolveMounts(store: Store, reqs: MountRequest[], volumesFrom: s
       }
       return { type: 'bind', source, destination: req.destination, readOnly: req.readOnly, chown: req.chown, propagation: req.propagation };
     }
-    return req.source ? volumeMount(store, req, req.source, false) : volumeMount(store, req, crypto.randomBytes(32).toString('hex'), true);
+    return req.source ? volumeMount(store, req, req.source, false) : volumeMount(store, req, randomHex(32), true);
   });
   const taken = new Set(mounts.map((m) => m.destination));
   for (const spec of volumesFrom) {
@@ -252,7 +252,7 @@ export function resolveMounts(store: Store, reqs: MountRequest[], volumesFrom: s
   for (const dest of imageVolumes.map((v) => path.posix.normalize(v))) {
     if (taken.has(dest)) continue;
     taken.add(dest);
-    mounts.push(volumeMount(store, { type: 'volume', source: '', destination: dest, readOnly: false }, crypto.randomBytes(32).toString('hex'), true));
+    mounts.push(volumeMount(store, { type: 'volume', source: '', destination: dest, readOnly: false }, randomHex(32), true));
   }
   return mounts;
 }

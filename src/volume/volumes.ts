@@ -2,12 +2,12 @@
  * The volume verbs as domain calls: create, inspect (docker's shape), rm
  * (refused while a container uses the volume), prune, and the filters of ls.
  */
-import crypto from 'node:crypto';
 import { TspodError, UsageError } from '../errors.ts';
 import { VOLUME_NAME_RE, type VolumeRecord } from '../model/volume.ts';
 import type { Store } from '../storage/store.ts';
 import { removeTrees } from '../userns/remove.ts';
 import { listVolumes, readVolume, volumeData, volumeDir, writeVolume } from './records.ts';
+import { randomHex } from '../sys/random.ts';
 
 export interface CreateVolumeOptions {
   name?: string;
@@ -35,7 +35,7 @@ function checkOptions(options: Record<string, string>): void {
 export function createVolume(store: Store, opts: CreateVolumeOptions): VolumeRecord {
   const driver = opts.driver ?? 'local';
   if (driver !== 'local') throw new UsageError(`--driver ${driver}: only the local driver is supported`);
-  const name = opts.name ?? crypto.randomBytes(32).toString('hex');
+  const name = opts.name ?? randomHex(32);
   if (!VOLUME_NAME_RE.test(name)) {
     throw new UsageError(`invalid volume name \`${name}\`: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at least 2 characters`);
   }
