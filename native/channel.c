@@ -176,12 +176,24 @@ channel_expect_pty (channel *c, int *n, rt_error *err)
   return 0;
 }
 
-int
-channel_expect_net (channel *c, rt_error *err)
+static int
+expect_empty (channel *c, const char *type, rt_error *err)
 {
   json_t *msg;
-  if (expect (c, "net", &msg, err) < 0)
+  if (expect (c, type, &msg, err) < 0)
     return -1;
   json_decref (msg);
   return 0;
+}
+
+int
+channel_expect_net (channel *c, rt_error *err)
+{
+  return expect_empty (c, "net", err);
+}
+
+int
+channel_expect_go (channel *c, rt_error *err)
+{
+  return expect_empty (c, "go", err);
 }

@@ -38,4 +38,7 @@ int channel_expect_pty (channel *c, int *n, rt_error *err);
 /* Waits for {"type":"net"}. */
 int channel_expect_net (channel *c, rt_error *err);
 
+/* Waits for {"type":"go"}: the starting command is attached, the command may run. */
+int channel_expect_go (channel *c, rt_error *err);
+
 #endif

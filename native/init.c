@@ -2,6 +2,7 @@
  * init: creates and starts a container from a spec.
  *
  *   tspod-rt init SPEC.json        (fd 3: the channel to the monitor)
+ *   tspod-rt init --hand-over [--gate] SPEC.json
  *
  * This process joins the user namespace named by the spec (its maps are in
  * place: newuidmap wrote them for the holder), joins or creates the other
@@ -116,9 +117,9 @@ loopback_up (rt_error *err)
 
 /* pid 1 of the container: never returns on success. */
 static int
-container_main (const spec *s, channel *ch, rt_error *err)
+container_main (const spec *s, channel *ch, int gated, rt_error *err)
 {
-  process_opts opts = { .pty = -1, .ctty_stdin = 0 };
+  process_opts opts = { .pty = -1, .ctty_stdin = 0, .gate = gated ? ch : NULL };
   const spec_namespace *net = spec_namespace_of (s, CLONE_NEWNET);
   char self[32] = "", ptmx[4200];
   ssize_t n;
@@ -155,9 +156,11 @@ container_main (const spec *s, channel *ch, rt_error *err)
  * monitor's own child (clone with CLONE_PARENT), so no process stays between
  * them: its stdio are the monitor's pipes as they are, its parent-death
  * signal is the monitor's death, and this process exits once it is forked.
+ * With --gate pid 1 sets everything up, then waits for "go" before its
+ * command runs: the monitor starts it while the starting command attaches.
  */
 static int
-hand_over (const char *spec_path, channel *ch)
+hand_over (const char *spec_path, channel *ch, int gated)
 {
   rt_error err = { 0 };
   spec s;
@@ -173,7 +176,7 @@ hand_over (const char *spec_path, channel *ch)
     }
   if (pid == 0)
     {
-      container_main (&s, ch, &err);
+      container_main (&s, ch, gated, &err);
       channel_send_error (ch, &err);
       _exit (rt_status (&err));
     }
@@ -202,10 +205,12 @@ init_main (int argc, char **argv)
     }
   signal (SIGPIPE, SIG_IGN); /* a monitor that went away is an error, not a signal */
   if (argc == 3 && strcmp (argv[1], "--hand-over") == 0)
-    return hand_over (argv[2], &ch);
+    return hand_over (argv[2], &ch, 0);
+  if (argc == 4 && strcmp (argv[1], "--hand-over") == 0 && strcmp (argv[2], "--gate") == 0)
+    return hand_over (argv[3], &ch, 1);
   if (argc != 2)
     {
-      rt_fail (&err, "usage: tspod-rt init [--hand-over] SPEC.json");
+      rt_fail (&err, "usage: tspod-rt init [--hand-over [--gate]] SPEC.json");
       goto failed;
     }
   if (spec_read (argv[1], &s, &err) < 0 || enter_namespaces (&s, &err) < 0 || stdio_prepare (&relay, &err) < 0)
@@ -219,7 +224,7 @@ init_main (int argc, char **argv)
   if (pid == 0)
     {
       if (stdio_child (&relay, &err) == 0)
-        container_main (&s, &ch, &err);
+        container_main (&s, &ch, 0, &err);
       channel_send_error (&ch, &err);
       _exit (rt_status (&err));
     }

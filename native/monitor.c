@@ -22,6 +22,7 @@
 #include "mspec.h"
 #include "netsteps.h"
 #include "record.h"
+#include "rmtree.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,6 +99,11 @@ static struct
   int started_once;
   pid_t health_pid;
   long health_next;
+  /* The starting command has not said `start` yet: the first run is set up meanwhile, its command waits for "go". */
+  int awaiting_start, gave_up;
+  char ctl_buf[4096];
+  size_t ctl_len;
+  persistent_state st_before;
 } M;
 
 static int
@@ -126,30 +132,24 @@ report (json_t *event)
   free (text);
 }
 
-/* The next line from the starting command; NULL once it closed the pipe. */
-static json_t *
-control_line (void)
+/* Reads what the starting command sent: 1 and *line once a whole line is in, 0 for more to come, -1 once it closed the pipe. */
+static int
+control_read (json_t **line)
 {
-  static char buf[4096];
-  size_t len = 0;
-  for (;;)
-    {
-      ssize_t n = read (M.control, buf + len, sizeof buf - 1 - len);
-      char *nl;
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return NULL;
-      len += (size_t) n;
-      buf[len] = 0;
-      if ((nl = strchr (buf, '\n')) != NULL)
-        {
-          *nl = 0;
-          return json_loads (buf, 0, NULL);
-        }
-      if (len >= sizeof buf - 1)
-        return NULL;
-    }
+  ssize_t n = read (M.control, M.ctl_buf + M.ctl_len, sizeof M.ctl_buf - 1 - M.ctl_len);
+  char *nl;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return 0;
+  if (n <= 0)
+    return -1;
+  M.ctl_len += (size_t) n;
+  M.ctl_buf[M.ctl_len] = 0;
+  if ((nl = strchr (M.ctl_buf, '\n')) == NULL)
+    return M.ctl_len >= sizeof M.ctl_buf - 1 ? -1 : 0;
+  *nl = 0;
+  *line = json_loads (M.ctl_buf, 0, NULL);
+  M.ctl_len = 0;
+  return 1;
 }
 
 /* ---- records ---- */
@@ -411,6 +411,59 @@ open_pty (const char *path)
   set_size (r->master);
   snprintf (reply, sizeof reply, "{\"type\":\"pty\",\"n\":%d}\n", n);
   send_channel (reply);
+}
+
+/* `start` came (with the terminal's size): the command may run. */
+static void
+start_given (json_t *start)
+{
+  M.rows = (unsigned short) json_integer_value (json_object_get (start, "rows"));
+  M.cols = (unsigned short) json_integer_value (json_object_get (start, "cols"));
+  json_decref (start);
+  M.awaiting_start = 0;
+  if (M.r.master >= 0)
+    set_size (M.r.master);
+  send_channel ("{\"type\":\"go\"}\n");
+}
+
+/* The starting command went away before `start`: nothing runs, the record is as it was. */
+static void
+start_refused (void)
+{
+  M.awaiting_start = 0;
+  M.gave_up = 1;
+  if (M.r.pid1 && !M.r.pid1_done)
+    kill (M.r.pid1, SIGKILL);
+  if (M.r.inter && !M.r.inter_done)
+    kill (M.r.inter, SIGKILL);
+}
+
+static void
+read_control (void)
+{
+  json_t *line = NULL;
+  int got = control_read (&line);
+  if (got > 0)
+    start_given (line);
+  else if (got < 0)
+    start_refused ();
+}
+
+/* Waits for `start` (or the starting command's end). */
+static void
+await_start (void)
+{
+  while (M.awaiting_start)
+    {
+      struct pollfd p = { .fd = M.control, .events = POLLIN };
+      if (poll (&p, 1, -1) < 0 && errno != EINTR)
+        {
+          start_refused ();
+          return;
+        }
+      if (p.revents)
+        read_control ();
+    }
 }
 
 static void health_reset (void);
@@ -729,6 +782,8 @@ step (long until)
   p[n] = (struct pollfd){ .fd = M.server, .events = POLLIN }, kind[n++] = 'a';
   if (r->chan >= 0)
     p[n] = (struct pollfd){ .fd = r->chan, .events = POLLIN }, kind[n++] = 'c';
+  if (M.awaiting_start && M.control >= 0)
+    p[n] = (struct pollfd){ .fd = M.control, .events = POLLIN }, kind[n++] = 'S';
   if (r->out >= 0)
     p[n] = (struct pollfd){ .fd = r->out, .events = POLLIN }, kind[n++] = 'o';
   if (r->err >= 0)
@@ -763,6 +818,9 @@ step (long until)
           break;
         case 'c':
           read_channel ();
+          break;
+        case 'S':
+          read_control ();
           break;
         case 'o':
           if (read_output (r->out, "stdout", FRAME_STDOUT))
@@ -831,7 +889,10 @@ start_init (rt_error *err)
           _exit (127);
         }
       dup2 (chan[1], 3);
-      execl ("/proc/self/exe", "tspod-rt", "init", "--hand-over", M.m.spec, (char *) NULL);
+      if (M.awaiting_start)
+        execl ("/proc/self/exe", "tspod-rt", "init", "--hand-over", "--gate", M.m.spec, (char *) NULL);
+      else
+        execl ("/proc/self/exe", "tspod-rt", "init", "--hand-over", M.m.spec, (char *) NULL);
       dprintf (3, "{\"type\":\"error\",\"code\":\"ERR_TSPOD_CONTAINER_SETUP\",\"message\":\"starting `/proc/self/exe`: %s\",\"exit\":125}\n",
                strerror (errno));
       _exit (125);
@@ -957,6 +1018,10 @@ run_all (void)
       long began = now_ms ();
       int stopped;
       code = run_once ();
+      /* A start that failed before the command asked for it is told once it asks. */
+      await_start ();
+      if (M.gave_up)
+        return 0;
       stopped = exists (M.m.stop_requested);
       snprintf (M.st.status, sizeof M.st.status, "exited");
       M.st.exit_code = code;
@@ -1014,6 +1079,22 @@ finish (int code)
   report (json_pack ("{s:s,s:i}", "type", "exited", "exitCode", code));
 }
 
+/* The attached `run --rm` hid the record and left the files to us: removed here, or by the clean-up command if they resist. */
+static int
+remove_left (void)
+{
+  rt_error err = { 0 };
+  if (!M.m.left_marker || !exists (M.m.left_marker))
+    return 0;
+  for (char **dir = M.m.left_dirs; *dir; dir++)
+    if (rmtree (*dir, &err) < 0)
+      {
+        rt_print (&err);
+        return -1;
+      }
+  return 0;
+}
+
 /* --rm: once the clients are gone, unless one of them (the attached `run`) took the removal on. */
 static void
 clean_up (void)
@@ -1032,7 +1113,7 @@ clean_up (void)
         if (p[i].revents)
           read_client (i);
     }
-  if (!exists (M.m.record))
+  if (!exists (M.m.record) && remove_left () == 0)
     return;
   for (int i = 0; i < M.n_clients; i++)
     close (M.clients[i].fd);
@@ -1052,8 +1133,7 @@ monitor_main (int argc, char **argv)
 {
   rt_error err = { 0 };
   sigset_t chld;
-  json_t *start;
-  int flags = fcntl (3, F_GETFD), code;
+  int flags = fcntl (3, F_GETFD), code = 0;
 
   M.control = flags < 0 ? -1 : 3;
   if (M.control >= 0)
@@ -1090,19 +1170,26 @@ monitor_main (int argc, char **argv)
     goto failed;
   logfile_open (&M.log, M.m.log, M.m.log_max_size, M.m.log_max_file);
   report (json_pack ("{s:s}", "type", "listening"));
-  if (M.control >= 0)
+  /*
+   * With our own init the container is set up while the starting command
+   * attaches; its command waits for `start`. Another runtime's `create`
+   * waits for it here.
+   */
+  M.st_before = M.st;
+  M.awaiting_start = M.control >= 0;
+  if (M.m.rt_create)
+    await_start ();
+  if (!M.gave_up)
+    code = run_all ();
+  if (M.gave_up)
     {
-      if ((start = control_line ()) == NULL)
-        {
-          unlink (M.m.socket);
-          unlink (M.m.live);
-          return 0; /* the command gave up before the start */
-        }
-      M.rows = (unsigned short) json_integer_value (json_object_get (start, "rows"));
-      M.cols = (unsigned short) json_integer_value (json_object_get (start, "cols"));
-      json_decref (start);
+      /* The command gave up before the start: the container is as it was. */
+      M.st = M.st_before;
+      write_state (0);
+      unlink (M.m.socket);
+      unlink (M.m.live);
+      return 0;
     }
-  code = run_all ();
   logfile_close (&M.log);
   finish (code);
   clean_up ();

@@ -103,7 +103,7 @@ int
 mspec_read (const char *path, mspec *m, rt_error *err)
 {
   json_error_t jerr;
-  json_t *root = json_load_file (path, 0, &jerr), *log, *restart, *health, *rt;
+  json_t *root = json_load_file (path, 0, &jerr), *log, *restart, *health, *rt, *left;
   int bad = 0;
 
   memset (m, 0, sizeof *m);
@@ -146,6 +146,13 @@ mspec_read (const char *path, mspec *m, rt_error *err)
         return bad ? -1 : rt_fail (err, "reading `%s`: health.intervalMs must be positive", path);
     }
   m->cleanup = strv (json_object_get (root, "cleanup"), path, "cleanup", err, &bad);
+  if (!bad && (left = json_object_get (root, "leftToMonitor")) != NULL)
+    {
+      m->left_marker = str (left, "marker");
+      m->left_dirs = strv (json_object_get (left, "dirs"), path, "leftToMonitor.dirs", err, &bad);
+      if (!bad && (!m->left_marker || !m->left_dirs))
+        bad = rt_fail (err, "reading `%s`: leftToMonitor needs marker and dirs", path);
+    }
   if (!bad && (rt = json_object_get (root, "runtime")) != NULL)
     {
       m->rt_create = strv (json_object_get (rt, "create"), path, "runtime.create", err, &bad);

@@ -53,6 +53,9 @@ typedef struct
   long long health_interval_ms;
   char *health_file, *health_reset;
   char **cleanup;       /* argv run in place of the monitor after the last exit (--rm), or NULL */
+  /* --rm: once the attached command renamed the record to `left_marker`, these trees are the monitor's to remove. */
+  char *left_marker;
+  char **left_dirs;
   /* Another OCI runtime (--runtime): create, start and delete commands, the pid file create writes, its JSON log. */
   char **rt_create, **rt_start, **rt_delete;
   char *rt_pidfile, *rt_log;

@@ -190,6 +190,8 @@ process_exec (const spec *s, const process_opts *o, rt_error *err)
       if (flags >= 0 && (flags & FD_CLOEXEC))
         fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC);
     }
+  if (o->gate && channel_expect_go (o->gate, err) < 0)
+    return -1;
   reset_signals ();
   if (confine_apply (s, &u, err) < 0)
     return -1;

@@ -14,6 +14,7 @@
 typedef struct {
   int pty;       /* init with a terminal: the pty number the monitor sent; -1 none */
   int ctty_stdin; /* exec with a terminal: fd 0 (the pty slave) becomes the controlling terminal */
+  channel *gate;  /* init, started before its command may run: waits for "go" on it last of all */
 } process_opts;
 
 /* mkdir -p of process.cwd (init, before the root may turn read-only). */

@@ -67,6 +67,12 @@ export interface MonitorSpec {
   health?: { argv: string[]; intervalMs: number; file: string; reset: string };
   /** Run in place of the monitor after the last exit (--rm), unless a client took the removal on. */
   cleanup?: string[];
+  /**
+   * --rm: once an attached client renamed the record to `marker`, the
+   * monitor removes `dirs` itself after the client is gone (and runs
+   * `cleanup` if they resist).
+   */
+  leftToMonitor?: { marker: string; dirs: string[] };
   /** --runtime: the installed runtime's create (makes pid 1, writes pidFile), start and delete; its JSON log. */
   runtime?: { create: string[]; start: string[]; delete: string[]; pidFile: string; log: string };
 }

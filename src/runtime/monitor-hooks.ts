@@ -11,6 +11,8 @@ import { Store } from '../storage/store.ts';
 import { lookup } from './lifecycle.ts';
 import { runHealthcheck } from './health.ts';
 import { removeContainer } from './remove.ts';
+import { removeTrees } from '../userns/remove.ts';
+import fs from 'node:fs';
 
 const storeOf = (root: string, runroot: string) => new Store(defaultPaths({ root, runroot }));
 
@@ -19,5 +21,12 @@ export async function healthHook(root: string, runroot: string, id: string): Pro
 }
 
 export async function cleanupHook(root: string, runroot: string, id: string): Promise<void> {
-  await removeContainer(storeOf(root, runroot), id, { force: true, volumes: true }).catch(() => { /* removed meanwhile */ });
+  const store = storeOf(root, runroot);
+  const layout = store.layout(id);
+  // The files left to the monitor that it could not remove itself (owned by the container's other users).
+  if (!fs.existsSync(layout.record) && fs.existsSync(layout.dir)) {
+    await removeTrees([layout.runDir, layout.dir]);
+    return;
+  }
+  await removeContainer(store, id, { force: true, volumes: true }).catch(() => { /* removed meanwhile */ });
 }

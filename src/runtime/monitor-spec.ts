@@ -66,6 +66,7 @@ export async function prepareMonitor(store: Store, rec: ContainerRecord): Promis
     network: networkSteps(rec, { holderPid, storeRoot: store.root, runRoot: store.paths.run }),
     health: hasHealthcheck(hc) ? { argv: hook('__health'), intervalMs: healthInterval(hc), file: healthFile(layout), reset: JSON.stringify(STARTING) } : undefined,
     cleanup: hostConfig.autoRemove ? hook('__cleanup') : undefined,
+    leftToMonitor: hostConfig.autoRemove ? { marker: layout.leftToMonitor, dirs: [layout.runDir, layout.dir] } : undefined,
     runtime: hostConfig.runtime ? runtimeCommands(rec, layout, oci, store.root) : undefined,
   };
   writeJsonVolatile(layout.monitorSpec, spec);

@@ -9,6 +9,7 @@ import type { Store } from '../storage/store.ts';
 import type { ContainerLayout } from '../storage/layout.ts';
 import type { ContainerRecord } from '../model/container.ts';
 import { refreshHosts } from '../network/hosts.ts';
+import { DEFAULT_BRIDGE } from '../network/mode.ts';
 import { TspodError } from '../errors.ts';
 import { ownedVolumeDirs } from '../volume/records.ts';
 
@@ -73,13 +74,38 @@ export async function awaitRemoval(layout: ContainerLayout, timeoutMs = 30_000):
   }
 }
 
+/** Networks whose other members list this container in their hosts files. */
+const namedNetworks = (rec: ContainerRecord) => Object.keys(rec.hostConfig.networks ?? {}).filter((n) => n !== DEFAULT_BRIDGE);
+const hasAnonymousVolumes = (rec: ContainerRecord) => (rec.hostConfig.mounts ?? []).some((m) => m.type === 'volume' && m.anonymous);
+
+/**
+ * An attached `run --rm` whose container left nothing but its own files
+ * (no anonymous volume to remove, no peer's hosts file to rewrite) hides the
+ * record and leaves the files to the monitor, which removes them once the
+ * command is gone: the command returns with the container gone from every
+ * listing and its name free, without waiting for the files. False when that
+ * does not apply or someone else took the removal on.
+ */
+export function leaveRemoval(layout: ContainerLayout, rec: ContainerRecord): boolean {
+  if (namedNetworks(rec).length || hasAnonymousVolumes(rec)) return false;
+  try {
+    fs.renameSync(layout.record, layout.leftToMonitor);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The rest of a removal, once the record is hidden: the peers' hosts files, then its files (and anonymous volumes). */
 export async function finishRemoval(store: Store, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
   const layout = store.layout(rec.id);
-  await store.locked(() => {
-    refreshHosts(() => store.containers(), Object.keys(rec.hostConfig.networks ?? {}), (id) => store.layout(id));
-  });
-  const volumes = opts.volumes ? ownedVolumeDirs(store.root, rec, store.containers()) : [];
+  const networks = namedNetworks(rec);
+  if (networks.length) {
+    await store.locked(() => {
+      refreshHosts(() => store.containers(), networks, (id) => store.layout(id));
+    });
+  }
+  const volumes = opts.volumes && hasAnonymousVolumes(rec) ? ownedVolumeDirs(store.root, rec, store.containers()) : [];
   fs.rmSync(layout.runDir, { recursive: true, force: true });
   await removeTrees([layout.dir, ...volumes]);
 }

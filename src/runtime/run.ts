@@ -6,7 +6,7 @@ import { TspodError, UsageError } from '../errors.ts';
 import type { ImageRecord } from '../model/image.ts';
 import { createContainer, parseCreateFlags, type CreateOptions } from './create.ts';
 import { startContainer } from './lifecycle.ts';
-import { awaitRemoval, claimRemoval, finishRemoval, removeContainer } from './remove.ts';
+import { awaitRemoval, claimRemoval, finishRemoval, leaveRemoval, removeContainer } from './remove.ts';
 import { refuseLimits } from '../cgroupv2/delegation.ts';
 import { readPersistent } from '../storage/state.ts';
 import type { AttachIo } from './attach-client.ts';
@@ -106,15 +106,17 @@ export async function runContainer(req: RunRequest): Promise<RunResult> {
     await start(undefined);
     return { detached: true, id: rec.id };
   }
-  // --rm: this command removes the container once it exits (the monitor leaves it to a client that took it on).
+  // --rm: this command removes the container once it exits (the monitor leaves it to a client that took it
+  // on), or hides it and leaves its files to the monitor (remove.ts leaveRemoval).
   let claimed = false;
+  let left = false;
   const { attach } = await start({
     attach: {
       io: attachedStreams(req.io, req.attach ?? []), tty: rec.config.tty, stdin: rec.config.openStdin, detachKeys: req.detachKeys, sigProxy: req.sigProxy,
-      onExit: rec.hostConfig.autoRemove ? () => { claimed = claimRemoval(layout); } : undefined,
+      onExit: rec.hostConfig.autoRemove ? () => { left = leaveRemoval(layout, rec); claimed = left || claimRemoval(layout); } : undefined,
     },
   });
-  if (claimed) await finishRemoval(req.store, rec, { volumes: true });
+  if (claimed && !left) await finishRemoval(req.store, rec, { volumes: true });
   else if (rec.hostConfig.autoRemove && !attach?.detached) await awaitRemoval(layout);
   if (attach?.detached) return { detached: true, id: rec.id };
   return { detached: false, exitCode: attach?.exitCode ?? 0 };

@@ -38,6 +38,8 @@ export class ContainerLayout {
   get record(): string { return `${this.dir}/container.json`; }
   /** The record renamed while the container is being removed. */
   get removing(): string { return `${this.dir}/container.json.removing`; }
+  /** The record renamed by an attached `run --rm` that left the removal of the files to the monitor. */
+  get leftToMonitor(): string { return `${this.dir}/container.json.left`; }
   /** Status, exit code and times: what `ps -a` shows after a reboot. */
   get state(): string { return `${this.dir}/state.json`; }
   /** k8s-file log. */
