@@ -161,6 +161,20 @@ test('--rm removes the container; names must be unique', { skip }, async () => {
   assert.deepEqual(fs.readdirSync(path.join(s.env.root, 'containers')), []);
 });
 
+test('--rm leaves nothing behind, files of the container\'s other users and anonymous volumes included', { skip }, async () => {
+  const containers = path.join(s.env.root, 'containers');
+  const volumes = (await s.env.tspod(['volume', 'ls', '-q'])).stdout;
+  // Owned by other ids of the container, one directory unreadable: the monitor hands these to the clean-up in the user namespace.
+  const r = await run(img(), 'sh', '-c', 'mkdir -p /x/y && touch /x/y/z && chown -R 5:5 /x && chmod 000 /x/y && echo done');
+  assert.equal(r.stdout, 'done\n', r.stderr);
+  assert.equal((await s.env.tspod(['ps', '-aq'])).stdout, '');
+  const anon = await run('-v', '/scratch', img(), 'touch', '/scratch/f');
+  assert.equal(anon.status, 0, anon.stderr);
+  assert.equal((await s.env.tspod(['volume', 'ls', '-q'])).stdout, volumes);
+  for (let i = 0; i < 100 && fs.readdirSync(containers).length; i++) await new Promise((res) => setTimeout(res, 50));
+  assert.deepEqual(fs.readdirSync(containers), []);
+});
+
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
 test('-it gives a shell on a real pty with window size and Ctrl-C', { skip: skip || (!hasTmux && 'tmux not installed') }, async () => {
