@@ -1,6 +1,6 @@
 // Builds tspod:
 //   dist/tspod.cjs       the CLI bundle (run with Node 22: node dist/tspod.cjs)
-//   dist/koffi/...       koffi's native addon, where src/sys/koffi.ts looks
+//   dist/libc.node       tspod's Node-API addon (native/addon/), where src/sys/addon.ts looks
 //   dist/tspod-rt        the native runtime helper, from native/*.c (cc -static)
 //   dist/tspod           the single executable: Node 22 (the `node` npm
 //                        package's binary, no download) with the bundle, V8's
@@ -49,13 +49,17 @@ const rt = path.join(dist, 'tspod-rt');
 const sources = fs.readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.c')).map((f) => path.join(root, 'native', f));
 execFileSync(process.env.CC || 'cc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-s', '-o', `${rt}.tmp`, ...sources, '-lseccomp', '-ljansson'], { stdio: 'inherit' });
 fs.renameSync(`${rt}.tmp`, rt);
-// koffi's addon for this machine's architecture (src/sys/koffi.ts has the same table).
-const koffiDir = { x64: 'linux_x64', arm64: 'linux_arm64' }[process.arch];
-if (!koffiDir) throw new Error(`building tspod: ${process.arch} is not supported (x64 and arm64 are)`);
-const addon = path.join(root, 'node_modules/koffi/build/koffi', koffiDir, 'koffi.node');
-const dest = path.join(dist, 'koffi', koffiDir, 'koffi.node');
-fs.mkdirSync(path.dirname(dest), { recursive: true });
-fs.copyFileSync(addon, dest);
+// The addon (native/addon/libc.c: the libc calls Node does not offer), against
+// the headers of the Node that runs tspod: the `node` package's install script
+// fetches them with its binary (node-linux-<arch>/include/node).
+const addon = path.join(dist, 'libc.node');
+const headers = path.join(root, 'node_modules/node/node_modules', `node-linux-${process.arch}`, 'include/node');
+if (!fs.existsSync(path.join(headers, 'node_api.h'))) {
+  throw new Error(`building tspod: Node's headers are missing (\`${headers}/node_api.h\`): run \`npm rebuild node\`, whose install script fetches them`);
+}
+execFileSync(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-s', '-I', headers,
+  '-o', `${addon}.tmp`, path.join(root, 'native/addon/libc.c')], { stdio: 'inherit' });
+fs.renameSync(`${addon}.tmp`, addon);
 fs.chmodSync(path.join(dist, 'tspod.cjs'), 0o755);
 
 /**
@@ -94,7 +98,7 @@ if (!process.env.TSPOD_NO_SEA) {
   try {
     // The digests of the assets extracted to the user's cache (src/sys/sea.ts): computed here, not by every command.
     const sha = (f) => createHash('sha256').update(fs.readFileSync(f)).digest('hex').slice(0, 16);
-    fs.writeFileSync(digests, JSON.stringify({ 'koffi.node': sha(dest), 'tspod-rt': sha(rt) }));
+    fs.writeFileSync(digests, JSON.stringify({ 'libc.node': sha(addon), 'tspod-rt': sha(rt) }));
     // V8's code cache of the bundle, made by the very Node binary that runs it (packaging/sea-main.cjs).
     execFileSync(node, [path.join(root, 'packaging/sea-main.cjs'), '--make-code-cache', path.join(dist, 'tspod.cjs'), cache, '--help'], { stdio: 'ignore' });
     console.log = () => {}; // pkg narrates every step
@@ -103,7 +107,7 @@ if (!process.env.TSPOD_NO_SEA) {
       nodePath: node,
       seaConfig: {
         assets: {
-          'tspod.cjs': path.join(dist, 'tspod.cjs'), 'tspod.cjs.cache': cache, 'koffi.node': dest,
+          'tspod.cjs': path.join(dist, 'tspod.cjs'), 'tspod.cjs.cache': cache, 'libc.node': addon,
           'tspod-rt': rt, 'asset-digests': digests,
         },
         disableExperimentalSEAWarning: true,

@@ -1,6 +1,6 @@
 // The entry of the single executable: runs the CLI bundle, which travels as
-// a SEA asset; its `require` can load files from disk (the extracted koffi
-// addon), which the SEA's own require cannot.
+// a SEA asset; its `require` can load files from disk, which the SEA's own
+// require cannot (the extracted addon is loaded with process.dlopen).
 //
 // V8's code cache of the bundle travels beside it (asset `tspod.cjs.cache`):
 // compiling the 1 MB bundle from source took ~25 ms of every command. The

@@ -34,7 +34,7 @@ export function currentHolder(runRoot: string): number | undefined {
 }
 
 /**
- * A lock that needs no native code (the monitor does not load koffi): an
+ * A lock that needs no native code (the monitor does not load the addon): an
  * exclusively created file naming its owner; a dead owner's lock is taken over.
  */
 async function withPidLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
