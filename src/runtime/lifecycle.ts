@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import readline from 'node:readline';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { start as spawnProcess } from '../sys/spawn.ts';
 import { selfArgv } from '../sys/self.ts';
@@ -93,33 +94,50 @@ function spawnMonitor(store: Store, monitorSpec: string): MonitorProcess {
  * missed. A setup error (command not found...) is thrown with its exit status.
  */
 export async function startContainer(store: Store, rec: ContainerRecord, opts: StartOptions = {}): Promise<StartResult> {
+  let started: { pid: number; sock?: net.Socket };
+  try {
+    started = await startMonitored(store, rec, opts);
+  } catch (err) {
+    // An `rm -f` that won the race took the container's files from under the start: say that, not which file went.
+    if (!fs.existsSync(store.layout(rec.id).record) && !(err instanceof TspodError && err.code === 'ERR_TSPOD_CONTAINER_RUNNING')) {
+      throw new TspodError('ERR_TSPOD_NO_SUCH_CONTAINER', `container ${rec.name} was removed while it was starting`, { cause: err });
+    }
+    throw err;
+  }
+  const { pid, sock } = started;
+  if (!sock || !opts.attach) return { pid };
+  const attach = await relay(sock, { ...opts.attach, proxySignalsTo: opts.attach.sigProxy === false ? undefined : () => pid });
+  return { pid, attach };
+}
+
+/** The monitor started and the container's command running; with attach, the connected socket. */
+async function startMonitored(store: Store, rec: ContainerRecord, opts: StartOptions): Promise<{ pid: number; sock?: net.Socket }> {
   const current = observedState(store.layout(rec.id));
   if (isActive(current)) throw new TspodError('ERR_TSPOD_CONTAINER_RUNNING', `container ${rec.name} is already running`);
   // A taken port is a clear error here, before anything starts.
   if (rec.hostConfig.portBindings?.length) await checkHostPorts(rec.hostConfig.portBindings);
   const monitor = spawnMonitor(store, await prepareMonitor(store, rec));
   try {
+    // Detached, nobody needs to be connected first: `start` goes with the spawn, the monitor reads it when ready.
+    if (!opts.attach) monitor.send({ type: 'start' });
     const first = await monitor.next();
     if (first?.type === 'error') throw new TspodError(first.code as ErrorCode, first.message, { exitCode: first.exit });
     if (first?.type !== 'listening') throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `starting the monitor of ${rec.name} failed`);
     let sock;
-    if (opts.attach) sock = await connectMonitor(store.layout(rec.id).socket);
-    const out = opts.attach?.io.stdout;
-    monitor.send({ type: 'start', rows: out?.rows, cols: out?.columns });
+    if (opts.attach) {
+      sock = await connectMonitor(store.layout(rec.id).socket);
+      const out = opts.attach.io.stdout;
+      monitor.send({ type: 'start', rows: out?.rows, cols: out?.columns });
+    }
     const started = await monitor.next();
     if (!started) throw new TspodError('ERR_TSPOD_CONTAINER_SETUP', `the monitor of ${rec.name} exited before the container started`);
     if (started.type === 'error') {
       sock?.destroy();
       throw new TspodError(started.code as ErrorCode, started.message, { exitCode: started.exit });
     }
-    const pid = started.type === 'started' ? started.pid : 0;
+    return { pid: started.type === 'started' ? started.pid : 0, sock };
+  } finally {
     monitor.release();
-    if (!sock || !opts.attach) return { pid };
-    const attach = await relay(sock, { ...opts.attach, proxySignalsTo: opts.attach.sigProxy === false ? undefined : () => pid });
-    return { pid, attach };
-  } catch (err) {
-    monitor.release();
-    throw err;
   }
 }
 
