@@ -18,7 +18,7 @@ import { RegistryClient } from '../registry/client.ts';
 import { withRetries } from '../registry/retry.ts';
 import { findCredentials, isInsecure, loadRegistriesConf, pullPlan, shortNameCandidates, type RegistriesConf } from '../registry/config.ts';
 import { hostPlatform, isIndex, selectManifest, MEDIA, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from '../registry/manifest.ts';
-import { unpackInUserns, unpackingInUserns } from '../layer/helper.ts';
+import { fetchingInUserns, unpackInUserns, unpackingInUserns, type UnpackReport, type Unpacking } from '../layer/helper.ts';
 import { removeTrees } from '../userns/trampoline.ts';
 import { upsertImage, type ImageRecord } from '../storage/images.ts';
 import type { Store, Hold } from '../storage/store.ts';
@@ -89,43 +89,41 @@ async function fetchBlob(client: RegistryClient, store: Store, repo: string, dig
 }
 
 /**
- * Downloads one layer blob straight into an unpacking helper: the socket's
- * bytes are piped to the helper, which hashes them (the blob's digest),
- * decompresses, hashes the tar (diffID), unpacks it into a temp dir and
- * records its tar-split, in one pass. Only when the blob's digest and size
- * and the diffID all match is the layer committed (with the record, and the
- * blob's descriptor remembered); the compressed bytes are never stored. Any
- * failure removes the temp dir. A helper that fails early still reads and
- * hashes the rest, so a corrupt download is reported as such.
+ * Downloads one layer blob straight into an unpacking helper, which hashes
+ * it (the blob's digest), decompresses, hashes the tar (diffID), unpacks it
+ * into a temp dir and records its tar-split, in one pass. The helper
+ * fetches the blob itself (this process only hands it the request, with
+ * the token this client holds): on 2 cores, moving every byte through this
+ * process to the helper took a third of the pull's CPU. When the registry
+ * answers the helper with anything but the blob (a token gone stale, an
+ * error), this process fetches it and pipes it to a new helper, which
+ * authenticates again and reports the registry's error as before. Only
+ * when the blob's digest and size and the diffID all match is the layer
+ * committed (with the record, and the blob's descriptor remembered); the
+ * compressed bytes are never stored. Any failure removes the temp dir. A
+ * helper that fails early still reads and hashes the rest, so a corrupt
+ * download is reported as such.
  */
 async function streamLayer(client: RegistryClient, store: Store, repo: string, layer: Descriptor, diffId: string, progress: Progress, id: string): Promise<number> {
   const { digest } = layer;
   return withRetries(`blob ${digest}`, async () => {
-    const r = await client.blob(repo, digest);
+    const request = await client.blobRequest(repo, digest);
     let work: string;
-    try { work = store.tempDir('dl'); } catch (err) { r.stream.destroy(); throw fileError('pulling a layer: making a temp dir in', path.join(store.root, 'tmp'), err); }
+    try { work = store.tempDir('dl'); } catch (err) { throw fileError('pulling a layer: making a temp dir in', path.join(store.root, 'tmp'), err); }
     const dest = path.join(work, 'diff');
     const tarSplit = path.join(work, 'tar-split.gz');
     try {
       fs.mkdirSync(dest, { mode: 0o755 }); // the layer root; a tar entry for "./" may change it
-      const unpacking = await unpackingInUserns(dest, tarSplit);
-      let got = 0;
-      try {
-        await new Promise<void>((resolve, reject) => {
-          r.stream.on('data', (chunk: Buffer) => { got += chunk.length; progress.update(id, 'Downloading', got, layer.size); });
-          r.stream.once('error', reject);
-          r.stream.once('end', () => { unpacking.input.end(); resolve(); });
-          // A helper gone early (EPIPE) reports its own error: the rest is still read, and dropped.
-          unpacking.input.on('error', () => { r.stream.unpipe(unpacking.input); r.stream.resume(); });
-          r.stream.pipe(unpacking.input, { end: false });
-        });
-      } catch (err) {
-        unpacking.kill();
-        await unpacking.report;
-        throw new RegistryError(`downloading blob ${short(digest)}: ${(err as Error).message}`, { temporary: true, cause: err });
+      const onProgress = progress === quietProgress ? undefined : (n: number) => progress.update(id, 'Downloading', n, layer.size);
+      let report = await fetchingInUserns(dest, tarSplit, request, onProgress);
+      let got = report.input?.size ?? 0;
+      if (report.status !== undefined) {
+        debug('blob %s: the registry answered the helper %d; fetching it here', short(digest), report.status);
+        ({ report, got } = await pipeLayer(client, repo, layer, dest, tarSplit, progress, id));
       }
-      progress.update(id, 'Extracting');
-      const { ok, error, input } = await unpacking.report;
+      const { ok, error, input } = report;
+      // The helper lost its connection (temporary: tried again).
+      if (error instanceof RegistryError) throw error;
       if (input && (input.digest !== digest || input.size !== got)) {
         throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `blob ${digest} failed verification: content digest is ${input.digest}`);
       }
@@ -136,6 +134,7 @@ async function streamLayer(client: RegistryClient, store: Store, repo: string, l
       if (ok.diffId !== diffId) {
         throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `layer ${digest}: uncompressed digest ${ok.diffId} does not match the config's ${diffId}`);
       }
+      progress.update(id, 'Extracting');
       if (!store.commitLayer(diffId, dest, ok.size, { tarSplit, blob: { mediaType: layer.mediaType, digest, size: got } })) debug('layer %s was stored concurrently', diffId);
       return ok.size;
     } finally {
@@ -143,6 +142,30 @@ async function streamLayer(client: RegistryClient, store: Store, repo: string, l
       try { fs.rmdirSync(work); } catch { await removeTrees([work]); }
     }
   });
+}
+
+/** Fetches a blob in this process and pipes it into an unpacking helper (the way when the helper's own GET was refused); `got`: bytes received. */
+async function pipeLayer(client: RegistryClient, repo: string, layer: Descriptor, dest: string, tarSplit: string, progress: Progress, id: string): Promise<{ report: UnpackReport; got: number }> {
+  const { digest } = layer;
+  const r = await client.blob(repo, digest);
+  let unpacking: Unpacking;
+  try { unpacking = await unpackingInUserns(dest, tarSplit); } catch (err) { r.stream.destroy(); throw err; }
+  let got = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      r.stream.on('data', (chunk: Buffer) => { got += chunk.length; progress.update(id, 'Downloading', got, layer.size); });
+      r.stream.once('error', reject);
+      r.stream.once('end', () => { unpacking.input.end(); resolve(); });
+      // A helper gone early (EPIPE) reports its own error: the rest is still read, and dropped.
+      unpacking.input.on('error', () => { r.stream.unpipe(unpacking.input); r.stream.resume(); });
+      r.stream.pipe(unpacking.input, { end: false });
+    });
+  } catch (err) {
+    unpacking.kill();
+    await unpacking.report;
+    throw new RegistryError(`downloading blob ${short(digest)}: ${(err as Error).message}`, { temporary: true, cause: err });
+  }
+  return { report: await unpacking.report, got };
 }
 
 /** Runs jobs with at most `limit` at once; rejects with the first failure after all settle. */

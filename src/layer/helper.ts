@@ -5,27 +5,51 @@
 import { enterNamespaces, currentIdMaps, type IdMaps } from '../userns/trampoline.ts';
 import { selfArgv } from '../sys/self.ts';
 import { closeStatus, collectAll } from '../sys/spawn.ts';
-import { TspodError, type ErrorCode } from '../errors.ts';
+import { RegistryError, TspodError, type ErrorCode } from '../errors.ts';
 import type { InputDigest, UnpackResult } from './unpack.ts';
+import type { BlobRequest } from '../registry/client.ts';
 import type { PackMode } from './pack.ts';
 import type { Readable, Writable } from 'node:stream';
 
-/** What the `__unpack` helper reported: its result, or its error; with the digest of its input when it read all of it. */
-export interface UnpackReport { ok?: UnpackResult; error?: TspodError; input?: InputDigest }
+/**
+ * What the `__unpack` helper reported: its result, or its error; with the
+ * digest of its input when it read all of it. `status`: the registry
+ * answered that instead of the blob (nothing was unpacked).
+ */
+export interface UnpackReport { ok?: UnpackResult; error?: TspodError; input?: InputDigest; status?: number }
 
-async function unpackHelper(source: string, dest: string, tarSplit: string | undefined, maps: IdMaps) {
+type HelperMessage = {
+  ok?: UnpackResult & { input: InputDigest };
+  error?: { code: ErrorCode; message: string; temporary?: boolean };
+  input?: InputDigest;
+  status?: number;
+  progress?: number;
+};
+
+async function unpackHelper(source: string, dest: string, tarSplit: string | undefined, maps: IdMaps, onProgress?: (n: number) => void) {
   const { child } = await enterNamespaces({
     namespaces: [],
     argv: [...selfArgv(), '__unpack', source, dest, maps.single ? 'nochown' : 'chown', ...(tarSplit ? [tarSplit] : [])],
-    stdio: [source === '-' ? 'pipe' : 'ignore', 'pipe', 'inherit'],
+    stdio: [source === '-' || source === 'fetch' ? 'pipe' : 'ignore', 'pipe', 'inherit'],
     maps,
   });
   const out = collectAll(child.stdout);
+  if (onProgress) {
+    // Progress lines come before the report: `{"progress":N}`.
+    let partial = '';
+    child.stdout!.on('data', (d: string) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) if (line.startsWith('{"progress":')) onProgress(Number(line.slice(12, -1)));
+    });
+  }
   // Its report is its last line on stdout: wait until that is read, not only for the exit.
   const report = closeStatus(child).then((code): UnpackReport => {
-    let msg: { ok?: UnpackResult & { input: InputDigest }; error?: { code: ErrorCode; message: string }; input?: InputDigest } = {};
+    let msg: HelperMessage = {};
     try { msg = JSON.parse(out().trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
     if (code === 0 && msg.ok) return { ok: { diffId: msg.ok.diffId, size: msg.ok.size }, input: msg.ok.input };
+    if (msg.status !== undefined) return { status: msg.status };
+    if (msg.error?.code === 'ERR_TSPOD_REGISTRY') return { error: new RegistryError(msg.error.message, { temporary: msg.error.temporary }), input: msg.input };
     if (msg.error) return { error: new TspodError(msg.error.code, msg.error.message), input: msg.input };
     return { error: new TspodError('ERR_TSPOD_LAYER', `unpacking layer into \`${dest}\`: helper exited with status ${code}`) };
   });
@@ -56,6 +80,24 @@ export interface Unpacking {
 export async function unpackingInUserns(dest: string, tarSplit: string, maps: IdMaps = currentIdMaps()): Promise<Unpacking> {
   const { child, report } = await unpackHelper('-', dest, tarSplit, maps);
   return { input: child.stdin!, report, kill: () => { child.kill('SIGKILL'); } };
+}
+
+/**
+ * A helper inside the user namespace that downloads the blob `request`
+ * names itself and unpacks it into `dest` as it comes (recording its
+ * tar-split in `tarSplit`), hashing the blob and the tar: the bytes never
+ * pass through this process. `onProgress` is told the bytes downloaded so
+ * far (about every 100 ms). The request (it holds the authorization) goes
+ * on the helper's stdin, which stays open: if this process dies, the
+ * helper sees it close and stops. The report never rejects.
+ */
+export async function fetchingInUserns(dest: string, tarSplit: string, request: BlobRequest, onProgress?: (n: number) => void, maps: IdMaps = currentIdMaps()): Promise<UnpackReport> {
+  const { child, report } = await unpackHelper('fetch', dest, tarSplit, maps, onProgress);
+  child.stdin!.on('error', () => { /* the helper is gone: its report says why */ });
+  child.stdin!.write(`${JSON.stringify({ request, progress: !!onProgress })}\n`);
+  const r = await report;
+  child.stdin!.destroy();
+  return r;
 }
 
 export interface Packing {

@@ -12,7 +12,8 @@ import { PassThrough, pipeline, type Readable, type Transform, type Writable } f
 import { readTar } from './tar-reader.ts';
 import { LayerWriter } from './apply.ts';
 import { TarSplitWriter } from './tar-split.ts';
-import { TspodError, describeError, fileError } from '../errors.ts';
+import { openBlobRequest, type BlobRequest } from '../registry/client.ts';
+import { RegistryError, TspodError, describeError, fileError } from '../errors.ts';
 
 export interface UnpackResult { diffId: string; size: number }
 
@@ -23,8 +24,10 @@ export function sniffCompression(head: Buffer): 'gzip' | 'zstd' | 'none' {
   return 'none';
 }
 
+const FEED_BATCH = 1 << 20;
+
 function decompressor(kind: 'gzip' | 'zstd' | 'none'): Transform {
-  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: 256 << 10 });
+  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: 1 << 20 });
   if (kind === 'zstd') {
     const z = zlib as unknown as { createZstdDecompress?: () => Transform };
     if (!z.createZstdDecompress) throw new TspodError('ERR_TSPOD_LAYER', 'zstd-compressed layer needs Node >= 22.15');
@@ -52,7 +55,7 @@ interface Decompressing {
 export interface InputDigest { digest: string; size: number }
 
 /** The source's bytes, hashed as they are read, decompressed by what the first bytes say. */
-async function decompressing(source: Readable): Promise<Decompressing> {
+async function decompressing(source: Readable, onInput?: (size: number) => void): Promise<Decompressing> {
   const hash = crypto.createHash('sha256');
   let size = 0;
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -67,10 +70,23 @@ async function decompressing(source: Readable): Promise<Decompressing> {
   }
   const first = Buffer.concat(head);
   const out = decompressor(sniffCompression(first));
-  const feed = async (chunk: Buffer) => {
+  // Sockets and pipes give 64 kB reads: the decompressor gets them in 1 MB
+  // batches (each write is a round trip to a zlib thread; measured: 640 ms
+  // of CPU for a 107 MB gzip layer in 64 kB writes, 420 ms in 1 MB ones).
+  let batch: Buffer[] = [];
+  let batched = 0;
+  const flush = async () => {
+    const chunk = batch.length === 1 ? batch[0] : Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
     // Once the decompressor failed, the rest is still read and hashed: a corrupt download is told as such.
     if (out.destroyed || out.writableEnded) return;
     if (!out.write(chunk)) await drainedOrClosed(out);
+  };
+  const feed = async (chunk: Buffer) => {
+    batch.push(chunk);
+    batched += chunk.length;
+    if (batched >= FEED_BATCH) await flush();
   };
   const input = (async () => {
     try {
@@ -80,8 +96,10 @@ async function decompressing(source: Readable): Promise<Decompressing> {
         if (r.done) break;
         hash.update(r.value);
         size += r.value.length;
+        onInput?.(size);
         await feed(r.value);
       }
+      if (batched) await flush();
       if (!out.destroyed) out.end();
     } catch (err) {
       out.destroy(err as Error);
@@ -104,6 +122,8 @@ export interface UnpackOptions {
   chown: boolean;
   /** Record the tar here (src/layer/tar-split.ts) so it can be put together again without a blob. */
   tarSplit?: string;
+  /** Told the input's byte count as it is read. */
+  onInput?: (size: number) => void;
 }
 
 /** An unpacking failure, with the digest of the whole input when it could still be read (a corrupt download shows there). */
@@ -128,7 +148,7 @@ export async function unpackLayer(source: string | Readable, dest: string, opts:
   const hash = crypto.createHash('sha256');
   let size = 0;
   const src = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: 1 << 20 }) : source;
-  const { out: raw, input } = await decompressing(src);
+  const { out: raw, input } = await decompressing(src, opts.onInput);
   const tee = new PassThrough({
     readableHighWaterMark: 1 << 20,
     writableHighWaterMark: 1 << 20,
@@ -163,16 +183,104 @@ export async function unpackLayer(source: string | Readable, dest: string, opts:
   return { diffId: `sha256:${hash.digest('hex')}`, size, input: await input };
 }
 
-/** The `__unpack` helper: args source (a blob file, or `-` for stdin), dest, `chown`|`nochown`, [tar-split file]; one JSON line on stdout. */
+/** The report the `__unpack` helper writes as its last stdout line. */
+function report(msg: unknown): void {
+  process.stdout.write(`${JSON.stringify(msg)}\n`);
+}
+
+function reportFailure(err: unknown): void {
+  const cause = err instanceof UnpackFailure ? err.cause : err;
+  const code = (cause as { code?: string }).code?.startsWith('ERR_TSPOD') ? (cause as { code: string }).code : 'ERR_TSPOD_LAYER';
+  const input = err instanceof UnpackFailure ? err.input : undefined;
+  const temporary = cause instanceof RegistryError ? cause.temporary : undefined;
+  report({ error: { code, message: describeError(cause), temporary }, input });
+  process.exitCode = 1;
+}
+
+/**
+ * The helper's stdin: one JSON line (what to fetch), then nothing until the
+ * caller closes it. A close before the layer is done means the caller is
+ * gone (killed): the layer is abandoned at once, its temp dir left for the
+ * next command to remove.
+ */
+async function fetchOrder(onGone: () => void): Promise<{ request: BlobRequest; progress: boolean }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let got = false;
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => {
+      if (got) return;
+      text += d;
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
+      got = true;
+      try { resolve(JSON.parse(text.slice(0, nl))); } catch (err) { reject(err); }
+    });
+    process.stdin.once('end', () => { if (got) onGone(); else reject(new TspodError('ERR_TSPOD_LAYER', 'unpacking helper: no request on stdin')); });
+  });
+}
+
+/**
+ * `__unpack fetch DEST chown|nochown TARSPLIT`: the helper downloads the
+ * layer itself (so the caller moves no bytes) and unpacks it as it comes.
+ * Progress lines (`{"progress":N}`) when asked; a response other than 200
+ * is reported as `{"status":N}` with nothing unpacked (the caller fetches it
+ * itself then, to authenticate or to report the registry's error); a
+ * connection lost mid-way is a temporary registry error.
+ */
+async function fetchMain(args: string[]): Promise<void> {
+  let done = false;
+  let res: import('node:http').IncomingMessage | undefined;
+  const order = await fetchOrder(() => {
+    if (done) return;
+    res?.destroy();
+    process.exit(1);
+  });
+  res = await openBlobRequest(order.request);
+  if (res.statusCode !== 200) {
+    res.destroy();
+    report({ status: res.statusCode });
+    done = true;
+    process.stdin.destroy();
+    return;
+  }
+  let netError: string | undefined;
+  res.once('error', (err) => { netError ??= err.message; });
+  res.once('aborted', () => { netError ??= 'connection closed before the end of the blob'; });
+  let last = 0;
+  const onInput = order.progress ? (n: number) => {
+    const now = Date.now();
+    if (now - last < 100) return;
+    last = now;
+    report({ progress: n });
+  } : undefined;
+  try {
+    const ok = await unpackLayer(res, args[1], { chown: args[2] === 'chown', tarSplit: args[3], onInput });
+    report({ ok });
+  } catch (err) {
+    if (netError && !(err instanceof UnpackFailure && err.input)) {
+      reportFailure(new RegistryError(`downloading blob: ${netError}`, { temporary: true }));
+    } else reportFailure(err);
+  } finally {
+    done = true;
+    process.stdin.destroy();
+  }
+}
+
+/**
+ * The `__unpack` helper: args source (a blob file, `-` for stdin, or
+ * `fetch`: see fetchMain), dest, `chown`|`nochown`, [tar-split file]; one
+ * JSON line on stdout.
+ */
 export async function unpackMain(args: string[]): Promise<void> {
+  if (args[0] === 'fetch') {
+    try { await fetchMain(args); } catch (err) { reportFailure(err); }
+    return;
+  }
   try {
     const ok = await unpackLayer(args[0] === '-' ? process.stdin : args[0], args[1], { chown: args[2] === 'chown', tarSplit: args[3] });
-    process.stdout.write(`${JSON.stringify({ ok })}\n`);
+    report({ ok });
   } catch (err) {
-    const cause = err instanceof UnpackFailure ? err.cause : err;
-    const code = (cause as { code?: string }).code?.startsWith('ERR_TSPOD') ? (cause as { code: string }).code : 'ERR_TSPOD_LAYER';
-    const input = err instanceof UnpackFailure ? err.input : undefined;
-    process.stdout.write(`${JSON.stringify({ error: { code, message: describeError(cause) }, input })}\n`);
-    process.exitCode = 1;
+    reportFailure(err);
   }
 }

@@ -28,6 +28,20 @@ export interface Response {
   stream: http.IncomingMessage;
 }
 
+/**
+ * A blob GET another process makes itself (the pull's unpacking helper
+ * fetches its own layer): the URL and the registry host the authorization
+ * belongs to. It carries a secret: pass it on a pipe, never in argv or logs.
+ */
+export interface BlobRequest {
+  url: string;
+  /** Sent to `authHost` only (a redirect elsewhere, such as a CDN's signed URL, gets none). */
+  authorization?: string;
+  authHost: string;
+  /** Allow unverified TLS. */
+  insecure: boolean;
+}
+
 /** A request body: bytes, or a factory of a fresh stream (so the request can be sent again). */
 export type Body = Buffer | (() => import('node:stream').Readable);
 
@@ -299,10 +313,56 @@ export class RegistryClient {
     return out;
   }
 
+  /**
+   * The GET of a blob as this client would send it now (scheme decided, the
+   * token it holds for the repository), for `openBlobRequest` in another
+   * process. A 401 there means the token is missing or expired: fetch the
+   * blob through `blob` then, which authenticates.
+   */
+  async blobRequest(repo: string, digest: string): Promise<BlobRequest> {
+    const url = `${await this.base()}/v2/${repo}/blobs/${digest}`;
+    return { url, authorization: this.authHeader(`repository:${repo}:pull`).authorization, authHost: this.apiHost, insecure: this.opts.insecure };
+  }
+
   /** Opens a blob for reading; the caller verifies the digest while reading. */
   async blob(repo: string, digest: string): Promise<Response> {
     const r = await this.get(repo, `blobs/${digest}`);
     if (r.status !== 200) await this.fail(r, `fetching blob ${digest.slice(0, 19)}`);
     return r;
   }
+}
+
+/**
+ * Sends a BlobRequest (following up to 10 redirects) and resolves with the
+ * final response whatever its status; network failures reject with a
+ * temporary RegistryError. The body's own failures (a reset mid-way) are
+ * the stream's errors.
+ */
+export async function openBlobRequest(req: BlobRequest): Promise<http.IncomingMessage> {
+  let url = new URL(req.url);
+  for (let hops = 0; hops < 10; hops++) {
+    debug('GET %s%s', url.origin, url.pathname);
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+    if (req.authorization && url.host === req.authHost) headers.authorization = req.authorization;
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const mod = url.protocol === 'http:' ? http : https;
+      const r = mod.request(url, { headers, agent: false, rejectUnauthorized: !req.insecure, timeout: 60_000 }, resolve);
+      r.on('timeout', () => {
+        reject(new RegistryError(`GET ${url.origin}${url.pathname}: timed out`, { temporary: true }));
+        r.destroy();
+      });
+      r.on('error', (err: NodeJS.ErrnoException) => reject(new RegistryError(`GET ${url.origin}${url.pathname}: ${err.message}`, {
+        temporary: TEMPORARY_CODES.has(err.code ?? ''), cause: err,
+      })));
+      r.end();
+    });
+    const status = res.statusCode ?? 0;
+    if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
+      res.resume();
+      url = new URL(res.headers.location, url);
+      continue;
+    }
+    return res;
+  }
+  throw new RegistryError(`too many redirects fetching ${req.url}`);
 }
