@@ -12,6 +12,7 @@ import { PassThrough, pipeline, type Readable, type Transform, type Writable } f
 import { readTar } from './tar-reader.ts';
 import { LayerWriter } from './apply.ts';
 import { TarSplitWriter } from './tar-split.ts';
+import { FastGunzip } from './gunzip.ts';
 import { openBlobRequest, type BlobRequest } from '../registry/client.ts';
 import { RegistryError, TspodError, describeError, fileError } from '../errors.ts';
 
@@ -27,7 +28,7 @@ export function sniffCompression(head: Buffer): 'gzip' | 'zstd' | 'none' {
 const FEED_BATCH = 1 << 20;
 
 function decompressor(kind: 'gzip' | 'zstd' | 'none'): Transform {
-  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: 1 << 20 });
+  if (kind === 'gzip') return new FastGunzip(1 << 20);
   if (kind === 'zstd') {
     const z = zlib as unknown as { createZstdDecompress?: () => Transform };
     if (!z.createZstdDecompress) throw new TspodError('ERR_TSPOD_LAYER', 'zstd-compressed layer needs Node >= 22.15');
