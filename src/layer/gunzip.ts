@@ -109,7 +109,7 @@ export class FastGunzip extends Transform {
       if (this.state === 'header') {
         if (this.members > 0 && (b[0] !== 0x1f || (b.length > 1 && b[1] !== 0x8b))) { this.state = 'done'; return; }
         const n = gzipHeaderLength(b);
-        if (!n) { this.pending = b; return; }
+        if (!n) { this.pending = Buffer.from(b); return; }
         this.startMember();
         b = b.subarray(n);
         this.state = 'body';
@@ -125,7 +125,7 @@ export class FastGunzip extends Transform {
         continue;
       }
       // trailer: CRC-32 (not checked: see above), then ISIZE.
-      if (b.length < 8) { this.pending = b; return; }
+      if (b.length < 8) { this.pending = Buffer.from(b); return; }
       if (b.readUInt32LE(4) !== this.produced % 2 ** 32) throw bad('gzip trailer: size does not match the data');
       b = b.subarray(8);
       this.inflater = undefined;
