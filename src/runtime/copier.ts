@@ -296,7 +296,7 @@ export async function copierMain(job: CopierJob): Promise<void> {
       root = job.mount.target;
     }
     if (!root) throw usage('copier: no container root');
-    // Everything loaded by now (koffi and libc come with chroot itself); from here on `/` is the container's.
+    // Everything loaded by now (the libc addon comes with chroot itself); from here on `/` is the container's.
     chroot(root);
     process.chdir('/');
     process.umask(0);
