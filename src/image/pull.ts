@@ -9,6 +9,7 @@
  * it was.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +19,7 @@ import { RegistryClient } from '../registry/client.ts';
 import { withRetries } from '../registry/retry.ts';
 import { findCredentials, isInsecure, loadRegistriesConf, pullPlan, shortNameCandidates, type RegistriesConf } from '../registry/config.ts';
 import { hostPlatform, isIndex, selectManifest, MEDIA, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from '../registry/manifest.ts';
-import { fetchingInUserns, unpackInUserns, unpackingInUserns, type UnpackReport, type Unpacking } from '../layer/helper.ts';
+import { layerFetcher, unpackInUserns, unpackingInUserns, type LayerFetcher, type UnpackReport, type Unpacking } from '../layer/helper.ts';
 import { removeTrees } from '../userns/trampoline.ts';
 import { upsertImage, type ImageRecord } from '../storage/images.ts';
 import type { Store, Hold } from '../storage/store.ts';
@@ -104,7 +105,7 @@ async function fetchBlob(client: RegistryClient, store: Store, repo: string, dig
  * helper that fails early still reads and hashes the rest, so a corrupt
  * download is reported as such.
  */
-async function streamLayer(client: RegistryClient, store: Store, repo: string, layer: Descriptor, diffId: string, progress: Progress, id: string): Promise<number> {
+async function streamLayer(client: RegistryClient, store: Store, fetchers: FetcherPool, repo: string, layer: Descriptor, diffId: string, progress: Progress, id: string): Promise<number> {
   const { digest } = layer;
   return withRetries(`blob ${digest}`, async () => {
     const request = await client.blobRequest(repo, digest);
@@ -115,7 +116,7 @@ async function streamLayer(client: RegistryClient, store: Store, repo: string, l
     try {
       fs.mkdirSync(dest, { mode: 0o755 }); // the layer root; a tar entry for "./" may change it
       const onProgress = progress === quietProgress ? undefined : (n: number) => progress.update(id, 'Downloading', n, layer.size);
-      let report = await fetchingInUserns(dest, tarSplit, request, onProgress);
+      let report = await (await fetchers.get()).fetch(dest, tarSplit, request, onProgress);
       let got = report.input?.size ?? 0;
       if (report.status !== undefined) {
         debug('blob %s: the registry answered the helper %d; fetching it here', short(digest), report.status);
@@ -166,6 +167,29 @@ async function pipeLayer(client: RegistryClient, repo: string, layer: Descriptor
     throw new RegistryError(`downloading blob ${short(digest)}: ${(err as Error).message}`, { temporary: true, cause: err });
   }
   return { report: await unpacking.report, got };
+}
+
+/**
+ * Up to `size` layer fetchers (helper processes), each started when first
+ * needed and given layers in turn. One per core: each helper unpacks
+ * several layers at once (a download each), and every helper started costs
+ * ~55 ms of CPU in Node's start-up alone.
+ */
+interface FetcherPool { get(): Promise<LayerFetcher>; close(): Promise<void> }
+
+function fetcherPool(size: number): FetcherPool {
+  const slots: Array<Promise<LayerFetcher>> = [];
+  let turn = 0;
+  return {
+    get() {
+      const i = turn++ % size;
+      slots[i] ??= layerFetcher();
+      return slots[i];
+    },
+    async close() {
+      for (const slot of slots) (await slot.catch(() => undefined))?.close();
+    },
+  };
 }
 
 /** Runs jobs with at most `limit` at once; rejects with the first failure after all settle. */
@@ -291,38 +315,44 @@ async function storeImage(client: RegistryClient, opts: PullOptions, ref: Refere
   // Layers.
   let fetched = 0;
   const sizes: number[] = [];
-  await parallel(manifest.layers, opts.concurrency ?? 6, async (layer, i) => {
-    const diffId = diffIds[i];
-    const id = short(layer.digest);
-    const have = store.layerMeta(diffId);
-    if (have) {
-      sizes[i] = have.size;
-      progress.update(id, 'Already exists');
-      return;
-    }
-    progress.update(id, 'Pulling fs layer');
-    if (!store.hasBlob(layer.digest)) {
-      sizes[i] = await streamLayer(client, store, repo, layer, diffId, progress, id);
-      fetched++;
-      progress.update(id, 'Pull complete');
-      return;
-    }
-    // A blob already stored (a store from before layers were streamed, or a load): unpacked from the file.
-    progress.update(id, 'Extracting');
-    const dest = store.tempDir('layer');
-    fs.chmodSync(dest, 0o755); // the layer root; a tar entry for "./" may change it
-    try {
-      const result = await unpackInUserns(store.blobPath(layer.digest), dest);
-      if (result.diffId !== diffId) {
-        throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `layer ${layer.digest}: uncompressed digest ${result.diffId} does not match the config's ${diffId}`);
+  const concurrency = opts.concurrency ?? 6;
+  const fetchers = fetcherPool(Math.max(1, Math.min(concurrency, manifest.layers.length, os.availableParallelism())));
+  try {
+    await parallel(manifest.layers, concurrency, async (layer, i) => {
+      const diffId = diffIds[i];
+      const id = short(layer.digest);
+      const have = store.layerMeta(diffId);
+      if (have) {
+        sizes[i] = have.size;
+        progress.update(id, 'Already exists');
+        return;
       }
-      sizes[i] = result.size;
-      if (!store.commitLayer(diffId, dest, result.size)) debug('layer %s was stored concurrently', diffId);
-      progress.update(id, 'Pull complete');
-    } finally {
-      if (fs.existsSync(dest)) await removeTrees([dest]);
-    }
-  });
+      progress.update(id, 'Pulling fs layer');
+      if (!store.hasBlob(layer.digest)) {
+        sizes[i] = await streamLayer(client, store, fetchers, repo, layer, diffId, progress, id);
+        fetched++;
+        progress.update(id, 'Pull complete');
+        return;
+      }
+      // A blob already stored (a store from before layers were streamed, or a load): unpacked from the file.
+      progress.update(id, 'Extracting');
+      const dest = store.tempDir('layer');
+      fs.chmodSync(dest, 0o755); // the layer root; a tar entry for "./" may change it
+      try {
+        const result = await unpackInUserns(store.blobPath(layer.digest), dest);
+        if (result.diffId !== diffId) {
+          throw new TspodError('ERR_TSPOD_DIGEST_MISMATCH', `layer ${layer.digest}: uncompressed digest ${result.diffId} does not match the config's ${diffId}`);
+        }
+        sizes[i] = result.size;
+        if (!store.commitLayer(diffId, dest, result.size)) debug('layer %s was stored concurrently', diffId);
+        progress.update(id, 'Pull complete');
+      } finally {
+        if (fs.existsSync(dest)) await removeTrees([dest]);
+      }
+    });
+  } finally {
+    await fetchers.close();
+  }
   progress.done();
 
   const image: ImageRecord = {

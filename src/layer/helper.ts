@@ -1,6 +1,8 @@
 /**
  * Runs layer unpacking in a user namespace with the container id map, so
- * files land owned by the mapped ids. One helper process per layer.
+ * files land owned by the mapped ids: one helper process per layer file or
+ * piped stream, or a LayerFetcher that downloads and unpacks several
+ * layers at once (the pull's).
  */
 import { enterNamespaces, currentIdMaps, type IdMaps } from '../userns/trampoline.ts';
 import { selfArgv } from '../sys/self.ts';
@@ -26,31 +28,29 @@ type HelperMessage = {
   progress?: number;
 };
 
-async function unpackHelper(source: string, dest: string, tarSplit: string | undefined, maps: IdMaps, onProgress?: (n: number) => void) {
+/** A helper's report line as an UnpackReport (ok only with exit status 0 for the one-layer helper). */
+function toReport(msg: HelperMessage): UnpackReport | undefined {
+  if (msg.ok) return { ok: { diffId: msg.ok.diffId, size: msg.ok.size }, input: msg.ok.input };
+  if (msg.status !== undefined) return { status: msg.status };
+  if (msg.error?.code === 'ERR_TSPOD_REGISTRY') return { error: new RegistryError(msg.error.message, { temporary: msg.error.temporary }), input: msg.input };
+  if (msg.error) return { error: new TspodError(msg.error.code, msg.error.message), input: msg.input };
+  return undefined;
+}
+
+async function unpackHelper(source: string, dest: string, tarSplit: string | undefined, maps: IdMaps) {
   const { child } = await enterNamespaces({
     namespaces: [],
     argv: [...selfArgv(), '__unpack', source, dest, maps.single ? 'nochown' : 'chown', ...(tarSplit ? [tarSplit] : [])],
-    stdio: [source === '-' || source === 'fetch' ? 'pipe' : 'ignore', 'pipe', 'inherit'],
+    stdio: [source === '-' ? 'pipe' : 'ignore', 'pipe', 'inherit'],
     maps,
   });
   const out = collectAll(child.stdout);
-  if (onProgress) {
-    // Progress lines come before the report: `{"progress":N}`.
-    let partial = '';
-    child.stdout!.on('data', (d: string) => {
-      const lines = (partial + d).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) if (line.startsWith('{"progress":')) onProgress(Number(line.slice(12, -1)));
-    });
-  }
   // Its report is its last line on stdout: wait until that is read, not only for the exit.
   const report = closeStatus(child).then((code): UnpackReport => {
     let msg: HelperMessage = {};
     try { msg = JSON.parse(out().trim().split('\n').pop() ?? '{}'); } catch { /* fall through */ }
-    if (code === 0 && msg.ok) return { ok: { diffId: msg.ok.diffId, size: msg.ok.size }, input: msg.ok.input };
-    if (msg.status !== undefined) return { status: msg.status };
-    if (msg.error?.code === 'ERR_TSPOD_REGISTRY') return { error: new RegistryError(msg.error.message, { temporary: msg.error.temporary }), input: msg.input };
-    if (msg.error) return { error: new TspodError(msg.error.code, msg.error.message), input: msg.input };
+    const r = toReport(msg);
+    if (r && (code === 0 || !r.ok)) return r;
     return { error: new TspodError('ERR_TSPOD_LAYER', `unpacking layer into \`${dest}\`: helper exited with status ${code}`) };
   });
   return { child, report };
@@ -82,22 +82,64 @@ export async function unpackingInUserns(dest: string, tarSplit: string, maps: Id
   return { input: child.stdin!, report, kill: () => { child.kill('SIGKILL'); } };
 }
 
+/** A helper inside the user namespace that fetches and unpacks the layers it is given, several at once. */
+export interface LayerFetcher {
+  /**
+   * Downloads the blob `request` names and unpacks it into `dest` as it
+   * comes (recording its tar-split in `tarSplit`), hashing the blob and the
+   * tar: the bytes never pass through this process. `onProgress` is told
+   * the bytes downloaded so far (about every 100 ms). Never rejects: a
+   * helper gone is an error report.
+   */
+  fetch(dest: string, tarSplit: string, request: BlobRequest, onProgress?: (n: number) => void): Promise<UnpackReport>;
+  /** Lets the helper exit once its layers are done; call it when every fetch has settled. */
+  close(): void;
+}
+
 /**
- * A helper inside the user namespace that downloads the blob `request`
- * names itself and unpacks it into `dest` as it comes (recording its
- * tar-split in `tarSplit`), hashing the blob and the tar: the bytes never
- * pass through this process. `onProgress` is told the bytes downloaded so
- * far (about every 100 ms). The request (it holds the authorization) goes
- * on the helper's stdin, which stays open: if this process dies, the
- * helper sees it close and stops. The report never rejects.
+ * Starts a LayerFetcher. Its orders (each holds an authorization) go on
+ * its stdin, never in argv; its reports come on stdout, a line each,
+ * tagged with the order's id. Its stdin stays open while this process
+ * lives: if this process dies, the helper sees it close and stops.
  */
-export async function fetchingInUserns(dest: string, tarSplit: string, request: BlobRequest, onProgress?: (n: number) => void, maps: IdMaps = currentIdMaps()): Promise<UnpackReport> {
-  const { child, report } = await unpackHelper('fetch', dest, tarSplit, maps, onProgress);
-  child.stdin!.on('error', () => { /* the helper is gone: its report says why */ });
-  child.stdin!.write(`${JSON.stringify({ request, progress: !!onProgress })}\n`);
-  const r = await report;
-  child.stdin!.destroy();
-  return r;
+export async function layerFetcher(maps: IdMaps = currentIdMaps()): Promise<LayerFetcher> {
+  const { child } = await enterNamespaces({
+    namespaces: [],
+    argv: [...selfArgv(), '__unpack', 'serve', '-', maps.single ? 'nochown' : 'chown'],
+    stdio: ['pipe', 'pipe', 'inherit'],
+    maps,
+  });
+  const waiting = new Map<number, { resolve: (r: UnpackReport) => void; onProgress?: (n: number) => void }>();
+  let next = 1;
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      let msg: HelperMessage & { id?: number } = {};
+      try { msg = JSON.parse(line); } catch { continue; }
+      const w = msg.id === undefined ? undefined : waiting.get(msg.id);
+      if (!w) continue;
+      if (msg.progress !== undefined) { w.onProgress?.(msg.progress); continue; }
+      waiting.delete(msg.id!);
+      w.resolve(toReport(msg) ?? { error: new TspodError('ERR_TSPOD_LAYER', 'unpacking a layer: the helper reported nothing') });
+    }
+  });
+  child.stdin!.on('error', () => { /* the helper is gone: its exit settles what is waiting */ });
+  void closeStatus(child).then((code) => {
+    for (const w of waiting.values()) w.resolve({ error: new TspodError('ERR_TSPOD_LAYER', `unpacking a layer: the helper exited with status ${code}`) });
+    waiting.clear();
+  });
+  return {
+    fetch(dest, tarSplit, request, onProgress) {
+      const id = next++;
+      return new Promise((resolve) => {
+        waiting.set(id, { resolve, onProgress });
+        child.stdin!.write(`${JSON.stringify({ id, request, dest, tarSplit, progress: !!onProgress })}\n`);
+      });
+    },
+    close() { child.stdin!.end(); },
+  };
 }
 
 export interface Packing {

@@ -185,104 +185,100 @@ export async function unpackLayer(source: string | Readable, dest: string, opts:
   return { diffId: `sha256:${hash.digest('hex')}`, size, input: await input };
 }
 
-/** The report the `__unpack` helper writes as its last stdout line. */
+/** One JSON line on stdout (the `__unpack` helper's reports). */
 function report(msg: unknown): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
 }
 
-function reportFailure(err: unknown): void {
+/** A failure as the report's fields: the error (its code, and whether it is worth retrying) and the input's digest if it was all read. */
+function failureFields(err: unknown): { error: { code: string; message: string; temporary?: boolean }; input?: InputDigest } {
   const cause = err instanceof UnpackFailure ? err.cause : err;
   const code = (cause as { code?: string }).code?.startsWith('ERR_TSPOD') ? (cause as { code: string }).code : 'ERR_TSPOD_LAYER';
   const input = err instanceof UnpackFailure ? err.input : undefined;
   const temporary = cause instanceof RegistryError ? cause.temporary : undefined;
-  report({ error: { code, message: describeError(cause), temporary }, input });
-  process.exitCode = 1;
+  return { error: { code, message: describeError(cause), temporary }, input };
+}
+
+/** What the `serve` helper is sent for each layer: one JSON line. */
+export interface LayerOrder {
+  id: number;
+  request: BlobRequest;
+  dest: string;
+  tarSplit: string;
+  /** Send `{"id":N,"progress":BYTES}` lines about every 100 ms. */
+  progress: boolean;
 }
 
 /**
- * The helper's stdin: one JSON line (what to fetch), then nothing until the
- * caller closes it. A close before the layer is done means the caller is
- * gone (killed): the layer is abandoned at once, its temp dir left for the
- * next command to remove.
+ * Downloads one layer itself and unpacks it as it comes (so the caller
+ * moves no bytes), telling `say` what happened: progress; `ok`; a response
+ * other than 200 as `status` with nothing unpacked (the caller fetches it
+ * itself then, to authenticate or to report the registry's error); or the
+ * error (a connection lost mid-way is a temporary registry error).
  */
-async function fetchOrder(onGone: () => void): Promise<{ request: BlobRequest; progress: boolean }> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    let got = false;
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d: string) => {
-      if (got) return;
-      text += d;
-      const nl = text.indexOf('\n');
-      if (nl < 0) return;
-      got = true;
-      try { resolve(JSON.parse(text.slice(0, nl))); } catch (err) { reject(err); }
-    });
-    process.stdin.once('end', () => { if (got) onGone(); else reject(new TspodError('ERR_TSPOD_LAYER', 'unpacking helper: no request on stdin')); });
-  });
-}
-
-/**
- * `__unpack fetch DEST chown|nochown TARSPLIT`: the helper downloads the
- * layer itself (so the caller moves no bytes) and unpacks it as it comes.
- * Progress lines (`{"progress":N}`) when asked; a response other than 200
- * is reported as `{"status":N}` with nothing unpacked (the caller fetches it
- * itself then, to authenticate or to report the registry's error); a
- * connection lost mid-way is a temporary registry error.
- */
-async function fetchMain(args: string[]): Promise<void> {
-  let done = false;
-  let res: import('node:http').IncomingMessage | undefined;
-  const order = await fetchOrder(() => {
-    if (done) return;
-    res?.destroy();
-    process.exit(1);
-  });
-  res = await openBlobRequest(order.request);
-  if (res.statusCode !== 200) {
-    res.destroy();
-    report({ status: res.statusCode });
-    done = true;
-    process.stdin.destroy();
-    return;
-  }
-  let netError: string | undefined;
-  res.once('error', (err) => { netError ??= err.message; });
-  res.once('aborted', () => { netError ??= 'connection closed before the end of the blob'; });
-  let last = 0;
-  const onInput = order.progress ? (n: number) => {
-    const now = Date.now();
-    if (now - last < 100) return;
-    last = now;
-    report({ progress: n });
-  } : undefined;
+async function fetchLayer(order: LayerOrder, chown: boolean, say: (msg: object) => void): Promise<void> {
   try {
-    const ok = await unpackLayer(res, args[1], { chown: args[2] === 'chown', tarSplit: args[3], onInput });
-    report({ ok });
+    const res = await openBlobRequest(order.request);
+    if (res.statusCode !== 200) {
+      res.destroy();
+      return say({ status: res.statusCode });
+    }
+    let netError: string | undefined;
+    res.once('error', (err) => { netError ??= err.message; });
+    res.once('aborted', () => { netError ??= 'connection closed before the end of the blob'; });
+    let last = 0;
+    const onInput = order.progress ? (n: number) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      say({ progress: n });
+    } : undefined;
+    try {
+      say({ ok: await unpackLayer(res, order.dest, { chown, tarSplit: order.tarSplit, onInput }) });
+    } catch (err) {
+      if (netError && !(err instanceof UnpackFailure && err.input)) throw new RegistryError(`downloading blob: ${netError}`, { temporary: true });
+      throw err;
+    }
   } catch (err) {
-    if (netError && !(err instanceof UnpackFailure && err.input)) {
-      reportFailure(new RegistryError(`downloading blob: ${netError}`, { temporary: true }));
-    } else reportFailure(err);
-  } finally {
-    done = true;
-    process.stdin.destroy();
+    say(failureFields(err));
   }
+}
+
+/**
+ * `__unpack serve - chown|nochown`: fetches and unpacks the layers it is
+ * sent on stdin (LayerOrder lines), several at once, each report a line
+ * tagged with its id. The caller closes stdin once it has every report: a
+ * close with layers still going means the caller is gone (killed), and
+ * they are abandoned at once, their temp dirs left for the next command.
+ */
+async function serveMain(chown: boolean): Promise<void> {
+  let going = 0;
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    text += d;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+      const order = JSON.parse(text.slice(0, nl)) as LayerOrder;
+      text = text.slice(nl + 1);
+      going++;
+      void fetchLayer(order, chown, (msg) => report({ id: order.id, ...msg })).finally(() => { going--; });
+    }
+  });
+  process.stdin.once('end', () => { if (going) process.exit(1); });
 }
 
 /**
  * The `__unpack` helper: args source (a blob file, `-` for stdin, or
- * `fetch`: see fetchMain), dest, `chown`|`nochown`, [tar-split file]; one
+ * `serve`: see serveMain), dest, `chown`|`nochown`, [tar-split file]; one
  * JSON line on stdout.
  */
 export async function unpackMain(args: string[]): Promise<void> {
-  if (args[0] === 'fetch') {
-    try { await fetchMain(args); } catch (err) { reportFailure(err); }
-    return;
-  }
+  if (args[0] === 'serve') return serveMain(args[2] === 'chown');
   try {
     const ok = await unpackLayer(args[0] === '-' ? process.stdin : args[0], args[1], { chown: args[2] === 'chown', tarSplit: args[3] });
     report({ ok });
   } catch (err) {
-    reportFailure(err);
+    report(failureFields(err));
+    process.exitCode = 1;
   }
 }
