@@ -116,7 +116,7 @@ async function streamLayer(client: RegistryClient, store: Store, fetchers: Fetch
     try {
       fs.mkdirSync(dest, { mode: 0o755 }); // the layer root; a tar entry for "./" may change it
       const onProgress = progress === quietProgress ? undefined : (n: number) => progress.update(id, 'Downloading', n, layer.size);
-      let report = await (await fetchers.get()).fetch(dest, tarSplit, request, onProgress);
+      let report = await fetchers.run(layer.size || 1, (f) => f.fetch(dest, tarSplit, request, onProgress));
       let got = report.input?.size ?? 0;
       if (report.status !== undefined) {
         debug('blob %s: the registry answered the helper %d; fetching it here', short(digest), report.status);
@@ -171,23 +171,34 @@ async function pipeLayer(client: RegistryClient, repo: string, layer: Descriptor
 
 /**
  * Up to `size` layer fetchers (helper processes), each started when first
- * needed and given layers in turn. One per core: each helper unpacks
- * several layers at once (a download each), and every helper started costs
- * ~55 ms of CPU in Node's start-up alone.
+ * needed; a layer goes to the one with the fewest bytes still to come (so
+ * two big layers do not share one helper while another has small ones).
+ * One per core: each helper unpacks several layers at once (a download
+ * each), and every helper started costs ~55 ms of CPU in Node's start-up.
  */
-interface FetcherPool { get(): Promise<LayerFetcher>; close(): Promise<void> }
+interface FetcherPool {
+  /** Runs `job` with a fetcher, counting `bytes` against it until the job settles. */
+  run<T>(bytes: number, job: (fetcher: LayerFetcher) => Promise<T>): Promise<T>;
+  /** Lets every helper exit (once nothing runs). */
+  close(): Promise<void>;
+}
 
 function fetcherPool(size: number): FetcherPool {
-  const slots: Array<Promise<LayerFetcher>> = [];
-  let turn = 0;
+  const slots: Array<{ fetcher: Promise<LayerFetcher>; load: number }> = [];
   return {
-    get() {
-      const i = turn++ % size;
-      slots[i] ??= layerFetcher();
-      return slots[i];
+    async run(bytes, job) {
+      const slot = slots.length < size
+        ? slots[slots.push({ fetcher: layerFetcher(), load: 0 }) - 1]
+        : slots.reduce((a, b) => (b.load < a.load ? b : a));
+      slot.load += bytes;
+      try {
+        return await job(await slot.fetcher);
+      } finally {
+        slot.load -= bytes;
+      }
     },
     async close() {
-      for (const slot of slots) (await slot.catch(() => undefined))?.close();
+      for (const slot of slots) (await slot.fetcher.catch(() => undefined))?.close();
     },
   };
 }
