@@ -15,7 +15,7 @@ import { parseNetworkMode } from './mode.ts';
 import { attachEndpoint, detachEndpoint, ifnameFor, removeBridge } from './bridge.ts';
 import { currentHolder } from './holder.ts';
 import { hostsFor, refreshHosts } from './hosts.ts';
-import { DEFAULT_BRIDGE } from './mode.ts';
+import { DEFAULT_BRIDGE, refuseModeNetwork } from './mode.ts';
 
 /** A container's own hosts file, rewritten in place. */
 function writeHosts(store: Store, rec: ContainerRecord, all: ContainerRecord[]): void {
@@ -112,6 +112,7 @@ export async function disconnect(store: Store, networkQuery: string, containerQu
 /** network rm: refused while any container is on it (docker's "active endpoints"). */
 export async function removeNetwork(store: Store, query: string): Promise<NetworkRecord> {
   const network = await store.locked(() => {
+    refuseModeNetwork(query);
     const network = findNetwork(store.root, query);
     if (network.name === DEFAULT_BRIDGE) throw new TspodError('ERR_TSPOD_NETWORK', `${DEFAULT_BRIDGE} is a pre-defined network and cannot be removed`);
     const users = store.containers().filter((c) => c.hostConfig.networks?.[network.name] || c.hostConfig.networkMode === network.name);

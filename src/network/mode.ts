@@ -25,6 +25,14 @@ export function probeHostNet(): HostNet {
 /** The built-in network default containers are on (docker's default bridge): a bridge in the network host. */
 export const DEFAULT_BRIDGE = 'bridge';
 
+/** docker's other pre-defined networks, which are modes: listed and inspected (predefined.ts), never made or removed. */
+export const MODE_NETWORKS = ['host', 'none'] as const;
+
+/** host and none cannot be removed (nor can the bridge: membership.ts says so). */
+export function refuseModeNetwork(query: string): void {
+  if ((MODE_NETWORKS as readonly string[]).includes(query)) throw new TspodError('ERR_TSPOD_NETWORK', `${query} is a pre-defined network and cannot be removed`);
+}
+
 /** Parses a --network value; `default`/`private` mean the default network (`bridge` when a user-mode stack can run). */
 export function parseNetworkMode(value: string): NetworkMode | { kind: 'default' } {
   if (value === '' || value === 'default' || value === 'private') return { kind: 'default' };

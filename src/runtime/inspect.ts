@@ -15,7 +15,7 @@ import { parseRestartPolicy } from '../model/restart-policy.ts';
 import { dockerPortMap } from '../network/ports.ts';
 import { SLIRP } from '../slirp/usermode.ts';
 import { endpointsOn, listNetworks } from '../network/networks.ts';
-import type { NetworkRecord } from '../model/network.ts';
+import { isModeNetwork, type ShownNetwork } from '../network/predefined.ts';
 
 export interface InspectOptions {
   /** Compute SizeRw and SizeRootFs (walks the container's upper directory). */
@@ -237,15 +237,24 @@ export function inspectImage(store: Store, img: ImageRecord): Record<string, unk
   };
 }
 
-export function inspectNetwork(store: Store, n: NetworkRecord): Record<string, unknown> {
+export function inspectNetwork(store: Store, n: ShownNetwork): Record<string, unknown> {
+  const common = { Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv6: false };
+  const rest = { Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false };
+  if (isModeNetwork(n)) {
+    // host and none: the containers in that mode, with no address of their own.
+    const members = store.containers().filter((c) => c.hostConfig.networkMode === n.name);
+    return {
+      ...common, IPAM: { Driver: 'default', Options: null, Config: [] }, Internal: false, ...rest,
+      Containers: Object.fromEntries(members.map((c) => [c.id, { Name: c.name, EndpointID: '', MacAddress: '', IPv4Address: '', IPv6Address: '' }])),
+      Options: {}, Labels: {},
+    };
+  }
   const bits = n.subnet.split('/')[1];
   const containers = Object.fromEntries(endpointsOn(store.containers(), n.name).map(({ rec, endpoint: ep }) => [rec.id, {
     Name: rec.name, EndpointID: '', MacAddress: '', IPv4Address: `${ep.ip}/${bits}`, IPv6Address: '',
   }]));
   return {
-    Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
-    Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
-    Containers: containers, Options: {}, Labels: n.labels ?? {},
+    ...common, IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+    Internal: n.internal, ...rest, Containers: containers, Options: {}, Labels: n.labels ?? {},
   };
 }

@@ -144,7 +144,7 @@ test('inspect in docker\'s shape; --type and -s', { skip }, async () => {
   assert.equal(compact.split('\n').length, 2);
   assert.equal(JSON.parse(compact).length, 2);
   const nets = (await out('network', 'ls', '--format', 'json')).trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(nets.map((n) => n.Name), ['fmtnet']);
+  assert.deepEqual(nets.map((n) => n.Name), ['bridge', 'fmtnet', 'host', 'none']);
   assert.equal(await out('network', 'ls', '--filter', 'label=team=a', '--format', '{{.Name}} {{.Label "team"}}'), 'fmtnet a\n');
   assert.equal((await t('network', 'rm', 'fmtnet')).status, 0);
   assert.equal((await t('rm', '-f', 'shape')).status, 0);

@@ -126,7 +126,8 @@ test('user-defined networks: by name and address, isolated from other networks',
   assert.equal((await t('network', 'create', '--internal', '--subnet', '10.99.7.0/24', 'back')).status, 0);
   const dup = await t('network', 'create', 'front');
   assert.equal(dup.status, 125);
-  assert.match((await t('network', 'ls', '--format', '{{.Name}} {{.Driver}}')).stdout, /^(bridge bridge\n)?front bridge\nback bridge\n$/);
+  // docker's listing: by name, with its pre-defined bridge, host and none.
+  assert.equal((await t('network', 'ls', '--format', '{{.Name}} {{.Driver}}')).stdout, 'back bridge\nbridge bridge\nfront bridge\nhost host\nnone null\n');
   const srv = await t('run', '-d', '--name', 'srv', '--network', 'front', '--network-alias', 'www', web());
   assert.equal(srv.status, 0, srv.stderr);
   const ip = JSON.parse((await t('network', 'inspect', '-f', '{{json .Containers}}', 'front')).stdout);
@@ -150,8 +151,19 @@ test('user-defined networks: by name and address, isolated from other networks',
   await t('rm', '-f', 'srv', 'late');
   assert.equal((await t('network', 'rm', 'front')).status, 0);
   assert.equal((await t('network', 'prune', '-f')).stdout, 'Deleted Networks:\nback\n');
-  // Only docker's pre-defined bridge is left (made by the first default container).
-  assert.match((await t('network', 'ls', '--format', '{{.Name}}')).stdout, /^(bridge\n)?$/);
+  // Only docker's pre-defined networks are left, and they stay.
+  assert.equal((await t('network', 'ls', '--format', '{{.Name}}')).stdout, 'bridge\nhost\nnone\n');
+  for (const name of ['bridge', 'host', 'none']) {
+    const rm = await t('network', 'rm', name);
+    assert.equal(rm.status, 1);
+    assert.match(rm.stderr, new RegExp(`${name} is a pre-defined network and cannot be removed`));
+  }
+  await t('run', '-d', '--name', 'hosted', '--network', 'host', img(), 'sleep', '100');
+  const host = JSON.parse((await t('network', 'inspect', 'host')).stdout)[0];
+  assert.equal(host.Driver, 'host');
+  assert.deepEqual(Object.values(host.Containers).map((c) => (c as { Name: string }).Name), ['hosted']);
+  assert.equal((await t('inspect', '-f', '{{.Driver}}', 'none')).stdout, 'null\n');
+  await t('rm', '-f', 'hosted');
 });
 
 test('--link, --add-host host-gateway, --dns, and container:NAME', { skip }, async () => {

@@ -3,7 +3,7 @@ import { TspodCommand } from '../base.ts';
 import { lookup } from '../../runtime/lifecycle.ts';
 import { inspectContainer, inspectImage, inspectNetwork } from '../../runtime/inspect.ts';
 import { requireImage } from '../../storage/images.ts';
-import { findNetwork } from '../../network/networks.ts';
+import { findShownNetwork } from '../../network/predefined.ts';
 import { describeError, TspodError, UsageError } from '../../errors.ts';
 import { compileDocsFormat } from '../../ui/template.ts';
 import type { Store } from '../../storage/store.ts';
@@ -44,7 +44,7 @@ export class InspectCommand extends TspodCommand {
     let status = 0;
     for (const name of this.names) {
       try {
-        docs.push(this.find(store, name, kind));
+        docs.push(await this.find(store, name, kind));
       } catch (err) {
         this.context.stderr.write(`Error: ${describeError(err)}\n`);
         status = 1;
@@ -54,16 +54,16 @@ export class InspectCommand extends TspodCommand {
     return status;
   }
 
-  private find(store: Store, name: string, kind?: Kind): unknown {
+  private async find(store: Store, name: string, kind?: Kind): Promise<unknown> {
     const tries: Array<[Kind, () => unknown]> = [
       ['container', () => inspectContainer(store, lookup(store, name), { size: this.size })],
       ['image', () => inspectImage(store, requireImage(store.images(), name))],
-      ['network', () => inspectNetwork(store, findNetwork(store.root, name))],
+      ['network', async () => inspectNetwork(store, await findShownNetwork(store, name))],
     ];
     for (const [k, get] of tries) {
       if (kind && k !== kind) continue;
       try {
-        return get();
+        return await get();
       } catch (err) {
         if (kind) throw err;
         if (err instanceof TspodError && err.code === 'ERR_TSPOD_DAMAGED_RECORD') throw err;

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { findNetwork } from '../../network/networks.ts';
+import { findShownNetwork } from '../../network/predefined.ts';
 import { inspectNetwork } from '../../runtime/inspect.ts';
 import { compileDocsFormat } from '../../ui/template.ts';
 import { category } from './category.ts';
@@ -16,7 +16,7 @@ export class NetworkInspectCommand extends TspodCommand {
     const out = compileDocsFormat(this.format);
     const store = this.openStore();
     const docs: unknown[] = [];
-    const status = await this.eachItem(this.names, (q) => { docs.push(inspectNetwork(store, findNetwork(store.root, q))); }, { echo: false });
+    const status = await this.eachItem(this.names, async (q) => { docs.push(inspectNetwork(store, await findShownNetwork(store, q))); }, { echo: false });
     this.context.stdout.write(out.render(docs));
     return status;
   }

@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { TspodCommand } from '../base.ts';
-import { listNetworks } from '../../network/networks.ts';
-import type { NetworkRecord } from '../../model/network.ts';
+import { isModeNetwork, listShownNetworks, type ShownNetwork } from '../../network/predefined.ts';
 import { compileTemplate } from '../../ui/template.ts';
 import { goTime } from '../../ui/format.ts';
 import { dockerMatch, matchLabels, parseFilters } from '../../runtime/filters.ts';
@@ -23,15 +22,18 @@ export class NetworkLsCommand extends TspodCommand {
   async run(): Promise<void> {
     const filters = parseFilters(this.filter, ['name', 'id', 'driver', 'label']);
     const tpl = compileTemplate(this.quiet ? '{{.ID}}' : this.format ?? NETWORK_TABLE, { headers: NETWORK_HEADERS, defaultTable: NETWORK_TABLE });
-    const id = (n: NetworkRecord) => (this.noTrunc ? n.id : n.id.slice(0, 12));
-    const rows = listNetworks(this.openStore().root).filter((n) => [...filters].every(([key, values]) => (key === 'label'
-      ? matchLabels(values, n.labels)
+    const id = (n: ShownNetwork) => (this.noTrunc ? n.id : n.id.slice(0, 12));
+    const rows = (await listShownNetworks(this.openStore())).filter((n) => [...filters].every(([key, values]) => (key === 'label'
+      ? matchLabels(values, isModeNetwork(n) ? {} : n.labels)
       : values.some((v) => (key === 'name' ? dockerMatch(v, n.name) : key === 'id' ? dockerMatch(v, n.id) : n.driver === v)))));
-    const view = (n: NetworkRecord) => ({
-      CreatedAt: goTime(n.created), Driver: n.driver, ID: id(n), IPv6: 'false', Internal: String(n.internal),
-      Labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), Name: n.name, Scope: 'local', Subnet: n.subnet,
-      Label: (key: string) => n.labels[key] ?? '',
-    });
+    const view = (n: ShownNetwork) => {
+      const labels = isModeNetwork(n) ? {} : n.labels;
+      return {
+        CreatedAt: goTime(n.created), Driver: n.driver, ID: id(n), IPv6: 'false', Internal: String(!isModeNetwork(n) && n.internal),
+        Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), Name: n.name, Scope: 'local', Subnet: isModeNetwork(n) ? '' : n.subnet,
+        Label: (key: string) => labels[key] ?? '',
+      };
+    };
     this.context.stdout.write(tpl.list(rows.map(view)));
   }
 }
