@@ -151,6 +151,18 @@ test('--pid/--ipc/--uts container:NAME, --dns-option, --log-driver none, --log-o
   assert.equal(logs.at(-1), '40-50');
   const logPath = JSON.parse((await t('inspect', 'rot')).stdout)[0].LogPath;
   assert.ok(fs.existsSync(`${logPath}.1`) && !fs.existsSync(`${logPath}.2`), 'one rotated file kept (max-file=2)');
+  // The kept files are read oldest first: one unbroken run of lines, more than the current file holds.
+  const order = (l: string) => { const [a, b] = l.split('-').map(Number); return a * 100 + b; };
+  const next = (n: number) => (n % 100 === 50 ? n + 51 : n + 1);
+  logs.forEach((l, i) => { if (i) assert.equal(order(l), next(order(logs[i - 1])), `line ${i}: ${logs[i - 1]} then ${l}`); });
+  assert.ok(logs.length > fs.readFileSync(logPath, 'utf8').split('\n').filter(Boolean).length, 'the rotated file is read too');
+  // logs -f follows the log across rotations: every line, in order.
+  await t('run', '-d', '--name', 'fol', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=3', img(), 'sh', '-c', 'sleep 0.5; for i in $(seq 1 30); do seq 1 10 | sed "s/^/$i-/"; sleep 0.1; done');
+  const followed = (await t('logs', '-f', 'fol')).stdout.split('\n').filter(Boolean);
+  assert.equal(followed.length, 300);
+  assert.equal(followed.at(-1), '30-10');
+  assert.ok(fs.existsSync(`${JSON.parse((await t('inspect', 'fol')).stdout)[0].LogPath}.1`), 'the log rotated while followed');
+  await t('rm', 'fol');
   const badLog = await t('run', '--rm', '--log-driver', 'syslog', img(), 'true');
   assert.equal(badLog.status, 125);
   await t('rm', 'nolog', 'rot');
