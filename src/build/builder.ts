@@ -517,7 +517,7 @@ class Builder {
     });
   }
 
-  /** RUN --mount: cache (a per-user dir that outlives builds), bind (the context or a stage), secret. */
+  /** RUN --mount: cache (a per-user dir that outlives builds), bind (the context or a stage), secret, tmpfs. */
   private async mounts(stage: Stage, state: StageState, ins: Instruction, specs: string[]): Promise<Mount[]> {
     const out: Mount[] = [];
     for (const spec of specs) {
@@ -558,6 +558,11 @@ class Builder {
         if (!host || !fs.existsSync(host)) throw fail(ins, this.fileName, `--mount=${spec}: source \`${source}\` not found`);
         out.push({ type: 'bind', source: host, destination: abs(target), readOnly: kv.get('rw') !== 'true' && kv.get('readwrite') !== 'true' });
       } else if (type === 'tmpfs') {
+        // An empty tmpfs for the step: nothing written there reaches the layer.
+        if (!target) throw fail(ins, this.fileName, `--mount=${spec}: a tmpfs mount needs target=`);
+        const size = kv.get('size');
+        if (size !== undefined && !/^\d+[kmg]?$/i.test(size)) throw fail(ins, this.fileName, `--mount=${spec}: size \`${size}\` is not a size`);
+        out.push({ type: 'tmpfs', source: '', destination: abs(target), readOnly: false, options: size ? [`size=${size}`] : [] });
       } else throw fail(ins, this.fileName, `--mount type \`${type}\` is not supported`);
     }
     return out;

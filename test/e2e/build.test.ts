@@ -256,7 +256,7 @@ test('a failing RUN exits with its status, naming the step and showing its outpu
   assert.match(e.stderr, /Dockerfile:3: unknown instruction: FOOBAR/);
 });
 
-test('RUN --mount: a cache that outlives builds, secrets, binds from the context and a stage; RUN --network; ADD of a URL', { skip }, async () => {
+test('RUN --mount: a cache that outlives builds, secrets, binds from the context and a stage, tmpfs; RUN --network; ADD of a URL', { skip }, async () => {
   const server = http.createServer((req, res) => { res.setHeader('last-modified', 'Tue, 01 Jan 2019 00:00:00 GMT'); res.end(`served ${req.url}\n`); });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -268,6 +268,7 @@ test('RUN --mount: a cache that outlives builds, secrets, binds from the context
         + 'RUN --mount=type=secret,id=token cat /run/secrets/token > /token-copy\n'
         + 'RUN --mount=type=bind,source=data.txt,target=/mnt/data.txt --mount=type=bind,from=tools,source=/tool.txt,target=/mnt/tool.txt cat /mnt/data.txt /mnt/tool.txt > /bound\n'
         + 'RUN --network=none cat /sys/class/net/*/address | wc -l > /ifaces\n'
+        + 'RUN --mount=type=tmpfs,target=/scratch,size=1m echo x > /scratch/f && grep -c " /scratch tmpfs .*size=1024k" /proc/mounts > /tmpfs-seen\n'
         + `ADD http://127.0.0.1:${port}/dl/file.txt /downloads/\n`,
       'data.txt': 'data\n',
       'token.txt': 's3cret\n',
@@ -279,8 +280,8 @@ test('RUN --mount: a cache that outlives builds, secrets, binds from the context
     const r2 = await build(['--no-cache', '-t', 'mounts:1', ...args]);
     assert.equal(r2.status, 0, r2.stderr);
     assert.match(r2.stderr, /count=2/, 'the cache mount outlived the first build');
-    const out = await runIn('mounts:1', ['sh', '-c', 'cat /token-copy /bound /ifaces /downloads/file.txt; stat -c %a /downloads/file.txt; ls /cache /run/secrets /mnt 2>&1 | wc -l; test -e /cache/n || echo no-cache-in-image']);
-    assert.equal(out.split('\n').slice(0, 6).join('\n'), 's3cret\ndata\ntool\n1\nserved /dl/file.txt\n600');
+    const out = await runIn('mounts:1', ['sh', '-c', 'cat /token-copy /bound /ifaces /downloads/file.txt; stat -c %a /downloads/file.txt; cat /tmpfs-seen; ls /scratch | wc -l; ls /cache /run/secrets /mnt 2>&1 | wc -l; test -e /cache/n || echo no-cache-in-image']);
+    assert.equal(out.split('\n').slice(0, 8).join('\n'), 's3cret\ndata\ntool\n1\nserved /dl/file.txt\n600\n1\n0');
     assert.match(out, /no-cache-in-image/);
   } finally {
     server.close();
