@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "monitor.h"
 #include "clock.h"
+#include "console.h"
 #include "logfile.h"
 #include "mspec.h"
 #include "netsteps.h"
@@ -101,6 +102,7 @@ static struct
   long health_next;
   /* The starting command has not said `start` yet: the first run is set up meanwhile, its command waits for "go". */
   int awaiting_start, gave_up;
+  int console; /* --runtime with a terminal: the console socket, until the runtime sent the pty */
   char ctl_buf[4096];
   size_t ctl_len;
   persistent_state st_before;
@@ -559,6 +561,21 @@ runtime_created (int status)
       rt_fail (&M.r.error, "creating the container: the OCI runtime wrote no pid to `%s`", M.m.rt_pidfile);
       return;
     }
+  if (M.console >= 0)
+    {
+      /* create has sent the terminal before it exited: it waits in the socket. */
+      M.r.master = console_receive (M.console, M.m.rt_console, 5000, &M.r.error);
+      close (M.console);
+      M.console = -1;
+      unlink (M.m.rt_console);
+      if (M.r.master < 0)
+        {
+          M.r.failed = 1;
+          kill ((pid_t) atoi (buf), SIGKILL);
+          return;
+        }
+      set_size (M.r.master);
+    }
   got_pid ((pid_t) atoi (buf));
 }
 
@@ -870,6 +887,8 @@ start_init (rt_error *err)
     return rt_fail_errno (err, "creating the container's pipes");
   if ((null = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
     return rt_fail_errno (err, "opening `/dev/null`");
+  if (M.m.rt_create && M.m.rt_console && (M.console = console_listen (M.m.rt_console, err)) < 0)
+    return -1;
   pid = fork ();
   if (pid < 0)
     return rt_fail_errno (err, "starting the container's init");
@@ -973,6 +992,13 @@ run_once (void)
       if (*fds[i] >= 0)
         close (*fds[i]), *fds[i] = -1;
   }
+  if (M.console >= 0)
+    {
+      /* create failed before it sent a terminal. */
+      close (M.console);
+      M.console = -1;
+      unlink (M.m.rt_console);
+    }
   if (!r->pid1 && !r->failed)
     {
       r->failed = 1;
@@ -1138,7 +1164,7 @@ monitor_main (int argc, char **argv)
   M.control = flags < 0 ? -1 : 3;
   if (M.control >= 0)
     fcntl (M.control, F_SETFD, flags | FD_CLOEXEC);
-  M.server = M.sfd = -1;
+  M.server = M.sfd = M.console = -1;
   signal (SIGPIPE, SIG_IGN);
   if (argc != 2)
     {

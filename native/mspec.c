@@ -162,6 +162,7 @@ mspec_read (const char *path, mspec *m, rt_error *err)
         m->rt_delete = strv (json_object_get (rt, "delete"), path, "runtime.delete", err, &bad);
       m->rt_pidfile = str (rt, "pidFile");
       m->rt_log = str (rt, "log");
+      m->rt_console = str (rt, "consoleSocket");
       if (!bad && (!m->rt_create || !m->rt_start || !m->rt_delete || !m->rt_pidfile || !m->rt_log))
         bad = rt_fail (err, "reading `%s`: runtime needs create, start, delete, pidFile and log", path);
     }

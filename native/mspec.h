@@ -59,6 +59,7 @@ typedef struct
   /* Another OCI runtime (--runtime): create, start and delete commands, the pid file create writes, its JSON log. */
   char **rt_create, **rt_start, **rt_delete;
   char *rt_pidfile, *rt_log;
+  char *rt_console;     /* with a terminal: the --console-socket the runtime sends the pty master to */
 } mspec;
 
 int mspec_read (const char *path, mspec *m, rt_error *err);

@@ -74,5 +74,5 @@ export interface MonitorSpec {
    */
   leftToMonitor?: { marker: string; dirs: string[] };
   /** --runtime: the installed runtime's create (makes pid 1, writes pidFile), start and delete; its JSON log. */
-  runtime?: { create: string[]; start: string[]; delete: string[]; pidFile: string; log: string };
+  runtime?: { create: string[]; start: string[]; delete: string[]; pidFile: string; log: string; consoleSocket?: string };
 }

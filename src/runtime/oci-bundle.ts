@@ -25,10 +25,9 @@ import type { OciSpec } from './spec.ts';
 import { resolveUser } from './user.ts';
 
 /** The runtime a --runtime value names: undefined for tspod's own; one line when it cannot be used. */
-export function parseRuntime(value: string | undefined, opts: { tty?: boolean; userns?: string }): string | undefined {
+export function parseRuntime(value: string | undefined, opts: { userns?: string }): string | undefined {
   if (value === undefined || value === '' || value === 'tspod') return undefined;
   if (!/^[\w./-]+$/.test(value) || !which(value)) throw new UsageError(`unknown or invalid runtime name: ${value}`);
-  if (opts.tty) throw new UsageError(`--runtime ${value}: a terminal (-t) needs tspod's own runtime`);
   if (opts.userns === 'keep-id') throw new UsageError(`--runtime ${value}: --userns=keep-id needs tspod's own runtime`);
   return value;
 }
@@ -46,7 +45,7 @@ const STANDARD_DEVICES = new Set(['/dev/null', '/dev/zero', '/dev/full', '/dev/r
 /** config.json for the runtime: tspod's spec, the user namespace left out (the helper joins it), the user resolved. */
 function bundleSpec(spec: OciSpec, rec: ContainerRecord, storeRoot: string): OciSpec {
   const wanted = spec.annotations['io.tspod.user'];
-  const process = { ...spec.process, terminal: false };
+  const process = { ...spec.process, terminal: Boolean(rec.config.tty) };
   if (wanted) {
     const u = resolveUser(wanted, imageFile(rec, storeRoot, 'passwd'), imageFile(rec, storeRoot, 'group'));
     process.user = { ...process.user, uid: u.uid, gid: u.gid, additionalGids: [...new Set([...u.groups, ...(process.user.additionalGids ?? [])])] };
@@ -65,15 +64,18 @@ export function runtimeCommands(rec: ContainerRecord, layout: ContainerLayout, s
   const state = path.join(layout.runDir, 'oci');
   const log = path.join(dir, 'runtime.log');
   const pidFile = path.join(dir, 'pid');
+  // With -t the runtime sends the pty's master here (beside the attach socket: a short path).
+  const consoleSocket = rec.config.tty ? path.join(path.dirname(layout.socket), `${rec.id.slice(0, 16)}.console`) : undefined;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(bundleSpec(spec, rec, storeRoot)));
   const run = (mount: boolean, ...args: string[]) => [nativeHelper(), 'oci', ...(mount ? ['--mount'] : []), layout.spec, runtime, '--root', state, '--log', log, '--log-format', 'json', ...args];
   return {
-    create: run(true, 'create', '--bundle', dir, '--pid-file', pidFile, rec.id),
+    create: run(true, 'create', '--bundle', dir, '--pid-file', pidFile, ...(consoleSocket ? ['--console-socket', consoleSocket] : []), rec.id),
     start: run(false, 'start', rec.id),
     delete: run(false, 'delete', '--force', rec.id),
     pidFile,
     log,
+    ...(consoleSocket ? { consoleSocket } : {}),
   };
 }

@@ -51,8 +51,15 @@ test('--runtime: an unknown runtime and what only tspod\'s runtime does are one 
   const unknown = await t('run', '--rm', '--runtime', 'nosuchruntime', img(), 'true');
   assert.equal(unknown.status, 125);
   assert.match(unknown.stderr, /^Error: unknown or invalid runtime name: nosuchruntime\n/);
-  const tty = await t('run', '--rm', '-t', '--runtime', 'runc', img(), 'true');
-  assert.equal(tty.status, 125);
-  assert.match(tty.stderr, /a terminal \(-t\) needs tspod's own runtime/);
+  const keepId = await t('run', '--rm', '--userns', 'keep-id', '--runtime', 'runc', img(), 'true');
+  assert.equal(keepId.status, 125);
+  assert.match(keepId.stderr, /--userns=keep-id needs tspod's own runtime/);
+  assert.equal((await t('ps', '-a', '-q')).stdout, '');
+});
+
+test('--runtime with -t: the runtime sends the terminal over the console socket', { skip }, async () => {
+  const tty = await t('run', '--rm', '-t', '--runtime', 'runc', img(), 'sh', '-c', 'tty; stty size; test -t 0 && echo stdin-is-the-tty; exit 4');
+  assert.equal(tty.status, 4, tty.stderr);
+  assert.match(tty.stdout, /^\/dev\/pts\/0\r\n24 80\r\nstdin-is-the-tty\r\n$/);
   assert.equal((await t('ps', '-a', '-q')).stdout, '');
 });
