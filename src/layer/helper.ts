@@ -126,14 +126,18 @@ export async function layerFetcher(maps: IdMaps = currentIdMaps()): Promise<Laye
     }
   });
   child.stdin!.on('error', () => { /* the helper is gone: its exit settles what is waiting */ });
+  let exited: number | undefined;
+  const gone = () => ({ error: new TspodError('ERR_TSPOD_LAYER', `unpacking a layer: the helper exited with status ${exited}`) });
   void closeStatus(child).then((code) => {
-    for (const w of waiting.values()) w.resolve({ error: new TspodError('ERR_TSPOD_LAYER', `unpacking a layer: the helper exited with status ${code}`) });
+    exited = code;
+    for (const w of waiting.values()) w.resolve(gone());
     waiting.clear();
   });
   return {
     fetch(dest, tarSplit, request, onProgress) {
       const id = next++;
       return new Promise((resolve) => {
+        if (exited !== undefined) return resolve(gone());
         waiting.set(id, { resolve, onProgress });
         child.stdin!.write(`${JSON.stringify({ id, request, dest, tarSplit, progress: !!onProgress })}\n`);
       });
