@@ -38,7 +38,7 @@ export interface PullOptions {
   progress?: Progress;
   /** Credentials from this file only (else the usual auth files). */
   authfile?: string;
-  /** Parallel layer downloads (default 6, podman's; each one streams into its own unpacking helper). */
+  /** Parallel layer downloads (default 6, podman's), shared among at most one unpacking helper per core. */
   concurrency?: number;
 }
 
