@@ -116,8 +116,9 @@ export async function runContainer(req: RunRequest): Promise<RunResult> {
       onExit: rec.hostConfig.autoRemove ? () => { left = leaveRemoval(layout, rec); claimed = left || claimRemoval(layout); } : undefined,
     },
   });
-  if (claimed && !left) await finishRemoval(req.store, rec, { volumes: true });
-  else if (rec.hostConfig.autoRemove && !attach?.detached) await awaitRemoval(layout);
+  if (claimed) {
+    if (!left) await finishRemoval(req.store, rec, { volumes: true });
+  } else if (rec.hostConfig.autoRemove && !attach?.detached) await awaitRemoval(layout);
   if (attach?.detached) return { detached: true, id: rec.id };
   return { detached: false, exitCode: attach?.exitCode ?? 0 };
 }
