@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import readline from 'node:readline';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { start as spawnProcess } from '../sys/spawn.ts';
@@ -18,6 +17,7 @@ import type { ContainerState } from '../model/state.ts';
 import type { ContainerLayout } from '../storage/layout.ts';
 import type { MonitorEvent } from '../model/monitor-events.ts';
 import { connectMonitor, relay, type AttachOptions, type AttachResult } from './attach-client.ts';
+import { onLines } from './lines.ts';
 import { findContainer } from '../storage/containers.ts';
 import type { ContainerRecord } from '../model/container.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
@@ -71,12 +71,11 @@ function spawnMonitor(store: Store, monitorSpec: string): MonitorProcess {
   if (typeof debugLog === 'number') fs.closeSync(debugLog);
   const control = child.stdio[3] as Duplex;
   control.on('error', () => { /* the monitor went away: next() says so */ });
-  const events = readline.createInterface({ input: control });
   const queue: MonitorEvent[] = [];
   let waiting: ((e: MonitorEvent | undefined) => void) | undefined;
   let closed = false;
-  events.on('line', (l) => { const e = JSON.parse(l) as MonitorEvent; if (waiting) { const w = waiting; waiting = undefined; w(e); } else queue.push(e); });
-  events.on('close', () => { closed = true; waiting?.(undefined); });
+  const stop = onLines(control, (l) => { const e = JSON.parse(l) as MonitorEvent; if (waiting) { const w = waiting; waiting = undefined; w(e); } else queue.push(e); },
+    () => { closed = true; waiting?.(undefined); });
   return {
     next: () => new Promise<MonitorEvent | undefined>((resolve) => {
       if (queue.length) resolve(queue.shift());
@@ -84,7 +83,7 @@ function spawnMonitor(store: Store, monitorSpec: string): MonitorProcess {
       else waiting = resolve;
     }),
     send: (msg) => { if (!control.destroyed) control.write(JSON.stringify(msg) + '\n'); },
-    release: () => { events.close(); control.destroy(); child.unref(); }, // idempotent
+    release: () => { stop(); control.destroy(); child.unref(); }, // idempotent
   };
 }
 
