@@ -98,7 +98,7 @@ if (!process.env.TSPOD_NO_SEA) {
   try {
     // The digests of the assets extracted to the user's cache (src/sys/sea.ts): computed here, not by every command.
     const sha = (f) => createHash('sha256').update(fs.readFileSync(f)).digest('hex').slice(0, 16);
-    fs.writeFileSync(digests, JSON.stringify({ 'libc.node': sha(addon), 'tspod-rt': sha(rt) }));
+    fs.writeFileSync(digests, JSON.stringify({ 'libc.node': sha(addon), 'tspod-rt': sha(rt), 'tspod.cjs': sha(path.join(dist, 'tspod.cjs')) }));
     // V8's code cache of the bundle, made by the very Node binary that runs it (packaging/sea-main.cjs).
     execFileSync(node, [path.join(root, 'packaging/sea-main.cjs'), '--make-code-cache', path.join(dist, 'tspod.cjs'), cache, '--help'], { stdio: 'ignore' });
     console.log = () => {}; // pkg narrates every step

@@ -27,12 +27,69 @@ function run(script, filename) {
   main.call(mod.exports, mod.exports, createRequire(process.execPath), mod, filename, path.dirname(filename));
 }
 
+/**
+ * The command's own code cache. The one built in comes from `--help`: it has
+ * every module's top level but only the functions `--help` ran, so a `run`
+ * still compiled ~8 ms of functions on every start. As Node's own compile
+ * cache does (NODE_COMPILE_CACHE), the first time a verb runs here its code
+ * cache — now holding what that verb ran — is written to the user's cache
+ * (~/.cache/tspod/code/<bundle digest>/<verb>.bin, beside the extracted
+ * assets), and later starts of that verb use it. A file V8 refuses (another
+ * Node, other flags, damaged) is ignored and written again; the key is the
+ * verb as typed, and nothing is written for a usage error (exit 125), so
+ * only real verbs get a file.
+ */
+const GLOBAL_VALUE_FLAGS = new Set(['--root', '--runroot', '--log-level']);
+const GROUPS = new Set(['container', 'image', 'network', 'volume', 'system', 'builder', 'buildx']);
+const WORD = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+function verbKey(argv) {
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '-') i += GLOBAL_VALUE_FLAGS.has(argv[i]) ? 2 : 1;
+  const [first, second] = [argv[i], argv[i + 1]];
+  if (!first || !WORD.test(first)) return undefined;
+  return GROUPS.has(first) && second && WORD.test(second) ? `${first}-${second}` : first;
+}
+
+function userCacheFile(digest, key) {
+  const os = require('node:os');
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return digest && key ? path.join(base, 'tspod', 'code', digest, `${key}.bin`) : undefined;
+}
+
+/** Writes the cache atomically at exit; other bundles' caches go (one tspod's files at a time). */
+function saveAtExit(script, file) {
+  const fs = require('node:fs');
+  process.on('exit', (code) => {
+    if (code === 125) return;
+    try {
+      const dir = path.dirname(file);
+      if (!fs.existsSync(dir)) {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        for (const other of fs.readdirSync(path.dirname(dir))) {
+          if (other !== path.basename(dir)) fs.rmSync(path.join(path.dirname(dir), other), { recursive: true, force: true });
+        }
+      }
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    } catch { /* a cache is never worth failing a command */ }
+  });
+}
+
 const sea = require('node:sea');
 if (sea.isSea()) {
   const filename = path.join(path.dirname(process.execPath), 'tspod.cjs');
+  let digest;
+  try { digest = JSON.parse(Buffer.from(sea.getRawAsset('asset-digests')).toString('utf8'))['tspod.cjs']; } catch { /* an older build */ }
+  const own = userCacheFile(digest, verbKey(process.argv.slice(2)));
   let cachedData;
-  try { cachedData = Buffer.from(sea.getRawAsset('tspod.cjs.cache')); } catch { /* built without one */ }
-  run(compile(sea.getAsset('tspod.cjs', 'utf8'), filename, cachedData), filename);
+  try { if (own) cachedData = require('node:fs').readFileSync(own); } catch { /* not yet */ }
+  const fromUser = cachedData !== undefined;
+  if (!fromUser) try { cachedData = Buffer.from(sea.getRawAsset('tspod.cjs.cache')); } catch { /* built without one */ }
+  const script = compile(sea.getAsset('tspod.cjs', 'utf8'), filename, cachedData);
+  if (own && (!fromUser || script.cachedDataRejected)) saveAtExit(script, own);
+  run(script, filename);
 } else if (process.argv[2] === '--make-code-cache') {
   const fs = require('node:fs');
   const [bundle, out, ...args] = process.argv.slice(3);

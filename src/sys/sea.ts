@@ -72,5 +72,13 @@ export function extractedAssetDir(key: string, relPath: string): string | undefi
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, data, { mode: 0o700 });
   fs.renameSync(tmp, file);
+  // Other builds' copies of this asset go once unused for a while (a tspod still starting from one extracts it again).
+  const stale = new RegExp(`^${key.replace(/[.]/g, '\\.')}-[0-9a-f]{16}$`);
+  for (const other of fs.readdirSync(cacheRoot())) {
+    if (!stale.test(other) || other === path.basename(dir)) continue;
+    try {
+      if (Date.now() - fs.statSync(path.join(cacheRoot(), other)).mtimeMs > 3_600_000) fs.rmSync(path.join(cacheRoot(), other), { recursive: true, force: true });
+    } catch { /* gone meanwhile */ }
+  }
   return dir;
 }
