@@ -57,7 +57,7 @@ function userCacheFile(digest, key) {
   return digest && key ? path.join(base, 'tspod', 'code', digest, `${key}.bin`) : undefined;
 }
 
-/** Writes the cache atomically at exit; other bundles' caches go (one tspod's files at a time). */
+/** Writes the cache atomically at exit; other builds' caches go once they are an hour old. */
 function saveAtExit(script, file) {
   const fs = require('node:fs');
   process.on('exit', (code) => {
@@ -67,7 +67,8 @@ function saveAtExit(script, file) {
       if (!fs.existsSync(dir)) {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         for (const other of fs.readdirSync(path.dirname(dir))) {
-          if (other !== path.basename(dir)) fs.rmSync(path.join(path.dirname(dir), other), { recursive: true, force: true });
+          const old = path.join(path.dirname(dir), other);
+          if (other !== path.basename(dir) && Date.now() - fs.statSync(old).mtimeMs > 3600000) fs.rmSync(old, { recursive: true, force: true });
         }
       }
       const tmp = `${file}.${process.pid}.tmp`;

@@ -14,10 +14,11 @@ export async function withLock<T>(file: string, fn: () => T | Promise<T>, timeou
   try {
     const deadline = Date.now() + timeoutMs;
     let wait = 1;
+    // Held for a few ms at a time: a waiter that slept long would leave it free while others wait (50 parallel runs).
     while (!flock(fd, LOCK.EX | LOCK.NB)) {
       if (Date.now() > deadline) throw new TspodError('ERR_TSPOD_LOCKED', `waiting for lock \`${file}\`: timed out`);
       await sleep(wait);
-      wait = Math.min(wait * 2, 50);
+      wait = Math.min(wait * 2, 4);
     }
     return await fn();
   } finally {
