@@ -2,7 +2,8 @@
  * tspod vs rootless podman, side by side in one run, as the non-root test
  * user against the same local registry. Prints a table with ratios; it is a
  * benchmark, not a test: it never fails. Run as root: `npm run bench`.
- *   run --rm latency     median wall time of `run --rm IMAGE true`
+ *   run --rm latency     median wall time of `run --rm IMAGE true`, the two
+ *                        tools in turn
  *   monitor memory       private memory (smaps_rollup) per detached container:
  *                        the monitor (both --network host), and everything the
  *                        user's host-side processes add per container on each
@@ -11,7 +12,8 @@
  *   50 x run -d          wall time of 50 parallel detached starts
  *   cold pull            median wall time of pulling a ~430 MB image of 4
  *                        layers (4 x 107 MB by default, BENCH_PULL_MB each)
- *                        into an empty store, BENCH_PULLS times
+ *                        into an empty store, BENCH_PULLS times, the two
+ *                        tools in turn
  *   pull disk use        du of each store after that pull (tspod's store,
  *                        podman's --root)
  *   ps -a                median wall time of `ps -a` over 1000 stopped
@@ -127,45 +129,58 @@ async function measure(what: string, unit: string, t: () => Promise<number>, p: 
   rows.push({ what, tspod: tv, podman: pv, unit });
 }
 
+/** Medians of RUNS runs of the same command by each tool, in turn (one warm-up each first). */
+async function pairedRuns(what: string, args: string[]): Promise<void> {
+  const t: number[] = [];
+  const p: number[] = [];
+  try {
+    await timed(tspodArgv(args));
+    if (podmanAvailable) await timed(podmanArgv(args));
+    for (let i = 0; i < RUNS; i++) {
+      t.push(await timed(tspodArgv(args)));
+      if (podmanAvailable) p.push(await timed(podmanArgv(args)));
+    }
+  } catch (err) { console.error(`${what}: ${(err as Error).message}`); }
+  rows.push({ what, tspod: t.length ? median(t) : NaN, podman: p.length ? median(p) : NaN, unit: 'ms' });
+}
+
 /** Disk used by a directory tree, in kB (read as root: layer files belong to subordinate ids). */
 function duKb(dir: string): number {
   const r = spawnSync('du', ['-sk', dir], { encoding: 'utf8' });
   return r.status === 0 ? Number(r.stdout.split(/\s+/)[0]) : NaN;
 }
 
-/** Median of `PULLS` pulls of `big` into a store emptied before each; then the store's disk use. */
-async function coldPulls(pull: string[], remove: string[], root: string): Promise<{ ms: number; kb: number }> {
-  const xs = [];
+interface PullSide { pull: string[]; remove: string[]; root: string }
+
+/**
+ * Medians of `PULLS` pulls of `big` into a store emptied before each, the
+ * two tools in turn (a noisy moment hits both); then each store's disk use.
+ */
+async function coldPulls(sides: PullSide[]): Promise<Array<{ ms: number; kb: number }>> {
+  const xs: number[][] = sides.map(() => []);
   for (let i = 0; i < PULLS; i++) {
-    await runQuiet(remove);
-    xs.push(await timed(pull));
+    for (const [k, side] of sides.entries()) {
+      await runQuiet(side.remove);
+      try { xs[k].push(await timed(side.pull)); } catch (err) { console.error(`cold pull: ${(err as Error).message}`); }
+    }
   }
-  return { ms: median(xs), kb: duKb(root) };
+  return sides.map((side, k) => ({ ms: xs[k].length ? median(xs[k]) : NaN, kb: duKb(side.root) }));
 }
 
 try {
   {
     const pullRow = `cold pull, ${PULL_LAYERS} x ${MB} MB layers, median of ${PULLS} (goal: ratio >= 2.00)`;
     const diskRow = `disk used by the store after that pull (goal: ratio >= 1.00)`;
-    let t = { ms: NaN, kb: NaN };
-    let p = { ms: NaN, kb: NaN };
-    try { t = await coldPulls(tspodArgv(['pull', big]), tspodArgv(['rmi', big]), env.root); } catch (err) { console.error(`tspod cold pull: ${(err as Error).message}`); }
-    if (podmanAvailable) try { p = await coldPulls(podmanArgv(['pull', '-q', '--tls-verify=false', big]), podmanArgv(['rmi', big]), `${env.scratch}/podman-root`); } catch (err) { console.error(`podman cold pull: ${(err as Error).message}`); }
+    const sides: PullSide[] = [{ pull: tspodArgv(['pull', big]), remove: tspodArgv(['rmi', big]), root: env.root }];
+    if (podmanAvailable) sides.push({ pull: podmanArgv(['pull', '-q', '--tls-verify=false', big]), remove: podmanArgv(['rmi', big]), root: `${env.scratch}/podman-root` });
+    const [t, p = { ms: NaN, kb: NaN }] = await coldPulls(sides);
     rows.push({ what: pullRow, tspod: t.ms, podman: p.ms, unit: 'ms' });
     rows.push({ what: diskRow, tspod: t.kb, podman: p.kb, unit: 'kB' });
   }
   await timed(tspodArgv(['pull', small]));
   if (podmanAvailable) await timed(podmanArgv(['pull', '-q', '--tls-verify=false', small]));
 
-  await measure(`run --rm true, median of ${RUNS}`, 'ms', async () => {
-    const xs = [];
-    for (let i = 0; i < RUNS; i++) xs.push(await timed(tspodArgv(['run', '--rm', '--network', 'host', small, 'true'])));
-    return median(xs);
-  }, async () => {
-    const xs = [];
-    for (let i = 0; i < RUNS; i++) xs.push(await timed(podmanArgv(['run', '--rm', '--network', 'host', small, 'true'])));
-    return median(xs);
-  });
+  await pairedRuns(`run --rm true, median of ${RUNS}`, ['run', '--rm', '--network', 'host', small, 'true']);
 
   await measure('private memory per detached container, both --network host (monitor + waiter; podman: conmon)', 'kB', async () => {
     for (let i = 0; i < 5; i++) await timed(tspodArgv(['run', '-d', '--network', 'host', '--name', `mem${i}`, small, 'sleep', '600']));
@@ -231,15 +246,7 @@ try {
     return took;
   });
 
-  await measure(`run --rm true, default network, median of ${RUNS}`, 'ms', async () => {
-    const xs = [];
-    for (let i = 0; i < RUNS; i++) xs.push(await timed(tspodArgv(['run', '--rm', small, 'true'])));
-    return median(xs);
-  }, async () => {
-    const xs = [];
-    for (let i = 0; i < RUNS; i++) xs.push(await timed(podmanArgv(['run', '--rm', small, 'true'])));
-    return median(xs);
-  });
+  await pairedRuns(`run --rm true, default network, median of ${RUNS}`, ['run', '--rm', small, 'true']);
 
   for (const [label, tspodNet] of [['default bridge', []], ['slirp4netns', ['--network', 'slirp4netns']]] as const) {
     const rps = `requests/s through -p (tspod ${label}, podman default), ${REQUESTS} requests`;
