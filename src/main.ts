@@ -1,14 +1,15 @@
 /**
  * Entry point. Internal entries (`__unpack`, `__cp`) run inside namespaces
  * and never load the CLI; everything else has its flags read as docker reads
- * them (src/cli/argv.ts), help rendered as docker's, and then goes through
- * clipanion. Usage errors exit 125 on stderr as docker's do.
+ * them (src/cli/argv.ts), help rendered as docker's, and then the verb's
+ * command is made (src/cli/process.ts) and run. Usage errors exit 125 on
+ * stderr as docker's do.
  */
 import { describeError, exitCodeOf, EXIT_TSPOD_FAILED } from './errors.ts';
 import { debugEnabled, enableDebug } from './log.ts';
-import type { CommandClass } from 'clipanion';
 import type { TspodContext } from './commands/base.ts';
-import { FlagError, parseGlobals, normalize, translateClipanionError, type Globals, type Parsed } from './cli/argv.ts';
+import { FlagError, parseGlobals, normalize, type Globals, type Parsed } from './cli/argv.ts';
+import type { CommandClass } from './cli/options.ts';
 import { processCanonical } from './cli/process.ts';
 
 async function internal(entry: string, args: string[]): Promise<void> {
@@ -101,18 +102,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(renderHelp(parsed.path, specs));
     return 0;
   }
-  const { Cli } = await import('clipanion');
-  const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  const cli = new Cli<TspodContext>({ binaryName: 'tspod', binaryLabel: 'tspod', binaryVersion: VERSION, enableColors: colors });
-  for (const c of classes) cli.register(c as CommandClass<TspodContext>); // every verb is a TspodCommand
   let command;
   try {
-    // The verb's own class, parsed without clipanion's state machine when it can be (src/cli/process.ts).
-    command = processCanonical(cli, parsed.spec.cls as CommandClass<TspodContext>, parsed.path, parsed.argv, { globals }) ?? cli.process(parsed.argv, { globals });
+    const cls = parsed.spec.cls as CommandClass<TspodContext>; // every verb is a TspodCommand
+    command = processCanonical(cls, parsed.path, parsed.argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, globals });
   } catch (err) {
-    return usageFailure(translateClipanionError(err, parsed));
+    return usageFailure(err);
   }
-  return cli.run(command, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, globals });
+  return (await command.execute()) ?? 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,10 +1,10 @@
 /**
  * Flags as docker spells them (pflag's rules), rewritten into the one form
- * clipanion parses the same way: `--flag=value`, `--flag` / `--no-flag`, then
- * `--` and the arguments. What this accepts and clipanion alone does not:
- * `--rm=true`, `-d=false`, `-p8080:80`, `-dp 8080:80`, `-itd`, a value that
- * starts with `-` (`--entrypoint -x`), `--` after the image or container.
- * Unknown flags and missing values fail here with docker's wording.
+ * src/cli/process.ts makes the command from: `--flag=value`, `--flag` /
+ * `--no-flag`, then `--` and the arguments. Every spelling docker takes ends
+ * there: `--rm=true`, `-d=false`, `-p8080:80`, `-dp 8080:80`, `-itd`, a
+ * value that starts with `-` (`--entrypoint -x`), `--` after the image or
+ * container. Unknown flags and missing values fail here with docker's wording.
  */
 import { UsageError } from '../errors.ts';
 import { matchVerb, groupsOf, type FlagSpec, type VerbSpec } from './spec.ts';
@@ -73,7 +73,7 @@ export function parseGlobals(argv: string[]): Globals {
 export type Parsed =
   /** Help for a verb, a group (`['network']`) or the whole tool (`[]`). */
   | { kind: 'help'; path: string[] }
-  /** argv for clipanion's process(); path is the verb as typed. */
+  /** argv in the one form processCanonical() reads; path is the verb as typed. */
   | { kind: 'command'; path: string[]; spec: VerbSpec; argv: string[]; args: string[] };
 
 /** pflag's strconv.ParseBool. */
@@ -90,12 +90,12 @@ function flagTitle(f: FlagSpec): string {
   return [short, long].filter(Boolean).join(', ');
 }
 
-/** The spelling handed to clipanion: any name works, the longest reads best in debug logs. */
+/** The spelling handed to the parser: any name works, the longest reads best in debug logs (and names the flag in a validator's error). */
 function canonical(f: FlagSpec): string {
   return f.names.reduce((a, b) => (b.length > a.length ? b : a), '');
 }
 
-/** `--no-x` as clipanion spells false for a boolean, if it can. */
+/** `--no-x`: false for a boolean, if it has a long name to negate. */
 function negated(f: FlagSpec): string | undefined {
   const long = f.names.find((n) => n.startsWith('--') && !n.startsWith('--no-'));
   return long && `--no-${long.slice(2)}`;
@@ -222,22 +222,4 @@ export function normalize(words: string[], specs: VerbSpec[]): Parsed {
     }
   }
   return { kind: 'command', path, spec, args, argv: [...path, ...flags, ...(args.length ? ['--', ...args] : [])] };
-}
-
-/**
- * docker's wording for what clipanion refused after normalize(): a value its
- * validator refused (its message is kept), else the number of arguments.
- */
-export function translateClipanionError(err: unknown, parsed: { path: string[]; spec: VerbSpec; args: string[] }): FlagError {
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof Error && err.name === 'UsageError') return new FlagError(message.split('\n')[0], parsed.path);
-  const verb = `tspod ${parsed.path.join(' ')}`;
-  const usage = parsed.spec.clipanionUsage;
-  const needed = (usage.match(/<[^>]+>/g) ?? []).length;
-  const optional = (usage.match(/\[[^\]]+\]/g) ?? []).length;
-  const unlimited = usage.endsWith('...');
-  const plural = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
-  if (parsed.args.length < needed) return new FlagError(`"${verb}" requires ${unlimited || optional ? 'at least' : 'exactly'} ${plural(needed)}.`, parsed.path);
-  if (needed + optional === 0) return new FlagError(`"${verb}" accepts no arguments.`, parsed.path);
-  return new FlagError(`"${verb}" requires ${optional ? 'at most' : 'exactly'} ${plural(needed + optional)}.`, parsed.path);
 }

@@ -7,7 +7,6 @@
 import { FLAG_TYPES, GROUPS } from './verbs.ts';
 import { GLOBAL_FLAGS } from './argv.ts';
 import { groupsOf, matchVerb, type FlagSpec, type VerbSpec } from './spec.ts';
-import { probeFlags, type FlagFacts } from './probe.ts';
 
 const WIDTH = 80;
 
@@ -29,15 +28,15 @@ function columns(rows: Array<[string, string]>, min = 0): string {
 }
 
 /** docker's word for what the flag takes: `string`, `list`, `bytes`, `int`... nothing for a boolean. */
-export function placeholder(f: FlagSpec, facts?: FlagFacts): string | undefined {
+export function placeholder(f: FlagSpec): string | undefined {
   if (f.arity === 0) return undefined;
   for (const n of f.names) if (FLAG_TYPES[n]) return FLAG_TYPES[n];
-  return facts?.repeats ? 'list' : 'string';
+  return f.repeats ? 'list' : 'string';
 }
 
 /** docker's `(default "no")`, `(default 10)`, `(default true)`; nothing for false, empty or unset. */
-export function defaultNote(facts?: FlagFacts): string {
-  const v = facts?.defaultValue;
+export function defaultNote(f: FlagSpec): string {
+  const v = f.defaultValue;
   if (v === undefined || v === false || v === '' || (Array.isArray(v) && v.length === 0)) return '';
   if (typeof v === 'string') return ` (default ${JSON.stringify(v)})`;
   if (Array.isArray(v)) return ` (default [${v.join(',')}])`;
@@ -45,10 +44,10 @@ export function defaultNote(facts?: FlagFacts): string {
 }
 
 /** `-p, --publish list` or `    --rm` (the long name docker shows first, aliases left out). */
-export function flagLabel(f: FlagSpec, facts?: FlagFacts): string {
+export function flagLabel(f: FlagSpec): string {
   const short = f.names.find((n) => !n.startsWith('--'));
   const long = f.names.find((n) => n.startsWith('--'));
-  const type = placeholder(f, facts);
+  const type = placeholder(f);
   const names = short && long ? `${short}, ${long}` : short ?? `    ${long}`;
   return type ? `${names} ${type}` : names;
 }
@@ -57,10 +56,10 @@ function sortKey(f: FlagSpec): string {
   return (f.names.find((n) => n.startsWith('--')) ?? f.names[0]).replace(/^-+/, '');
 }
 
-/** The usage line after `tspod PATH`: the verb's own, else made from clipanion's. */
+/** The usage line after `tspod PATH`: the verb's own, else made from its declared arguments. */
 export function synopsis(spec: VerbSpec): string {
   if (spec.meta.synopsis !== undefined) return spec.meta.synopsis;
-  const words = spec.clipanionUsage.split(' ').slice(1 + spec.paths[0].length);
+  const words = spec.args.synopsis.split(' ').filter(Boolean);
   const args = words.map((w) => (w === '...' ? '[ARG...]' : w.replace(/^<(.*)>$/, '$1').replace(/^\[(.*)\]$/, '[$1]').toUpperCase()));
   return [spec.flags.length ? '[OPTIONS]' : '', ...args].filter(Boolean).join(' ');
 }
@@ -72,8 +71,7 @@ function verbHelp(spec: VerbSpec, path: string[]): string {
   if (spec.paths.length > 1) parts.push(`Aliases:\n  ${spec.paths.map((p) => `tspod ${p.join(' ')}`).join(', ')}`);
   if (spec.usage.details) parts.push(wrap(spec.usage.details.trim()));
   const flags = [...spec.flags].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
-  const facts = probeFlags(spec);
-  if (flags.length) parts.push(`Options:\n${columns(flags.map((f) => [flagLabel(f, facts.get(f)), f.description + defaultNote(facts.get(f))]))}`);
+  if (flags.length) parts.push(`Options:\n${columns(flags.map((f) => [flagLabel(f), f.description + defaultNote(f)]))}`);
   const examples = spec.usage.examples ?? [];
   if (examples.length) {
     parts.push(`Examples:\n${examples.map(([what, cmd]) => `  # ${what.trim()}\n  ${cmd.replace(/\$0\b/g, 'tspod')}`).join('\n\n')}`);

@@ -1,16 +1,20 @@
 /**
- * The verbs as data: paths, flags (names and whether they take a value) and
- * usage text, read from the registered clipanion command classes through
- * clipanion's own definitions, plus what src/cli/verbs.ts adds.
+ * The verbs as data: paths, flags (names, whether they take a value and
+ * repeat, their defaults) and usage text, read from the command classes'
+ * declarations (src/cli/options.ts), plus what src/cli/verbs.ts adds.
  */
-import { Cli, type CommandClass, type Usage } from 'clipanion';
+import { definitionOf, type CommandClass, type Definition, type Usage } from './options.ts';
 import { VERBS, type VerbMeta } from './verbs.ts';
 
 export interface FlagSpec {
   /** As declared: `-p`, `--publish`. */
   names: string[];
-  /** 0 for booleans, else the number of values (tspod uses 1). */
+  /** 0 for booleans, 1 for a flag that takes a value. */
   arity: number;
+  /** Given several times, the values add up (`-e A=1 -e B=2`). */
+  repeats: boolean;
+  /** The value the verb gets without the flag. */
+  defaultValue: unknown;
   description: string;
 }
 
@@ -20,32 +24,23 @@ export interface VerbSpec {
   flags: FlagSpec[];
   usage: Usage;
   meta: VerbMeta;
-  /** clipanion's one-line usage, `tspod run <image> ...`: the fallback synopsis. */
-  clipanionUsage: string;
+  /** The verb's arguments as declared: how many, and `<image> ...` for the fallback synopsis. */
+  args: Pick<Definition, 'needed' | 'optional' | 'unlimited' | 'synopsis'>;
   cls: CommandClass;
 }
 
-/** Reads each class's definition (the class itself is not run). */
+/** Reads each class's declarations (the class itself is not run). */
 export function specsOf(classes: CommandClass[]): VerbSpec[] {
   const specs: VerbSpec[] = [];
   for (const cls of classes) {
     const paths = (cls.paths ?? []).filter((p) => p.length > 0);
     if (!paths.length) continue;
-    const cli = new Cli({ binaryName: 'tspod' });
-    cli.register(cls);
-    const def = cli.definitions()[0];
-    const flags = (def?.options ?? []).map((o) => {
-      const [names, ...args] = o.definition.split(' ');
-      return { names: names.split(','), arity: args.length, description: o.description ?? '' };
-    });
-    specs.push({
-      paths, flags, usage: cls.usage ?? {}, meta: VERBS[paths[0].join(' ')] ?? {},
-      clipanionUsage: def?.usage ?? `tspod ${paths[0].join(' ')}`, cls,
-    });
+    const def = definitionOf(cls);
+    const flags = def.flags.map((f) => ({ names: f.names, arity: f.arity, repeats: f.repeats, defaultValue: f.initial, description: f.description }));
+    specs.push({ paths, flags, usage: cls.usage ?? {}, meta: VERBS[paths[0].join(' ')] ?? {}, args: def, cls });
   }
   return specs;
 }
-
 /** The spec whose path is the longest prefix of words, with the path's length. */
 export function matchVerb(specs: VerbSpec[], words: string[]): { spec: VerbSpec; path: string[] } | undefined {
   let best: { spec: VerbSpec; path: string[] } | undefined;

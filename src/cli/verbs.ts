@@ -1,9 +1,9 @@
 /**
- * What docker's CLI says about tspod's verbs that clipanion's definitions do
- * not carry: the usage line, whether flags stop at the first argument (the
+ * What docker's CLI says about tspod's verbs that their declarations do not
+ * carry: the usage line, whether flags stop at the first argument (the
  * container's own command follows), the group a verb is listed under, what
  * its arguments name (for completion), and the type word of each flag value.
- * A verb missing here still works: its usage line is made from clipanion's.
+ * A verb missing here still works: its usage line is made from its declared arguments.
  */
 
 /** Keyed by the verb's first path, words joined by a space. */

@@ -1,6 +1,6 @@
 /** What every tspod command shares: error rendering and exit codes, the store. */
 import fs from 'node:fs';
-import { Command, type BaseContext } from 'clipanion';
+import { Command, type BaseContext } from '../cli/options.ts';
 import { describeError, exitCodeOf, type ErrorCode, type TspodError } from '../errors.ts';
 import { defaultPaths, type PathOptions } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
@@ -11,7 +11,7 @@ const debug = logger('cli');
 /** The options given before the verb (`--root`, `--runroot`), as main read them: values, never the environment. */
 export type GlobalOptions = PathOptions;
 
-/** What main hands every command: clipanion's streams and the global options. */
+/** What main hands every command: the streams and the global options. */
 export interface TspodContext extends BaseContext { globals: GlobalOptions }
 
 export abstract class TspodCommand extends Command<TspodContext> {

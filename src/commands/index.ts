@@ -4,7 +4,7 @@
  * client), which keeps start-up short. With no known first word (help, typos)
  * all of them are loaded.
  */
-import type { CommandClass } from 'clipanion';
+import type { CommandClass } from '../cli/options.ts';
 
 type Loader = () => Promise<CommandClass[]>;
 

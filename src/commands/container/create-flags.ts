@@ -1,5 +1,5 @@
 /** The flags `create` and `run` share, and their translation to CreateOptions. */
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import type { CreateOptions } from '../../runtime/create.ts';
 import { progressFor } from '../../ui/progress.ts';

@@ -1,5 +1,5 @@
 import { streamToFileAtomic } from '../../storage/atomic.ts';
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { exportContainer } from '../../runtime/commit.ts';
 import { UsageError } from '../../errors.ts';

@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { lookup } from '../../runtime/lifecycle.ts';
 import { inspectContainer, inspectImage, inspectNetwork } from '../../runtime/inspect.ts';

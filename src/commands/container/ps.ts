@@ -1,5 +1,4 @@
-import { Option } from 'clipanion';
-import * as t from 'typanion';
+import { Option, isNumber } from '../../cli/options.ts';
 import { portsColumn } from '../../network/ports.ts';
 import { TspodCommand } from '../base.ts';
 import type { Container } from '../../runtime/lifecycle.ts';
@@ -72,7 +71,7 @@ export class PsCommand extends TspodCommand {
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Only display container ids' });
   noTrunc = Option.Boolean('--no-trunc', false, { description: 'Do not truncate output' });
   latest = Option.Boolean('-l,--latest', false, { description: 'Show the latest created container' });
-  last = Option.String('-n,--last', { validator: t.isNumber(), description: 'Show the n last created containers' });
+  last = Option.String('-n,--last', { validator: isNumber(), description: 'Show the n last created containers' });
   filter = Option.Array('-f,--filter', [], { description: 'Filter output (key=value)' });
   format = Option.String('--format', { description: 'Go template, `table`, or `json`' });
 

@@ -1,5 +1,4 @@
-import { Option } from 'clipanion';
-import * as t from 'typanion';
+import { Option, isNumber } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { lookup, stopContainer, startContainer } from '../../runtime/lifecycle.ts';
 
@@ -7,7 +6,7 @@ export class RestartCommand extends TspodCommand {
   static paths = [['restart'], ['container', 'restart']];
   static usage = TspodCommand.Usage({ category: 'Containers', description: 'Restart one or more containers' });
 
-  time = Option.String('-t,--time,--timeout', '10', { validator: t.isNumber(), description: 'Seconds to wait before killing' });
+  time = Option.String('-t,--time,--timeout', '10', { validator: isNumber(), description: 'Seconds to wait before killing' });
   containers = Option.Rest({ required: 1 });
 
   async run(): Promise<number> {

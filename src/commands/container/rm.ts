@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { removeContainer } from '../../runtime/remove.ts';
 import { collectGarbage } from '../../image/remove.ts';

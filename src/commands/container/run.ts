@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { CreateFlags } from './create-flags.ts';
 import { runContainer } from '../../runtime/run.ts';
 import { parseDetachKeys } from '../../runtime/attach-client.ts';

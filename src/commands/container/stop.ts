@@ -1,5 +1,4 @@
-import { Option } from 'clipanion';
-import * as t from 'typanion';
+import { Option, isNumber } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { lookup, stopContainer } from '../../runtime/lifecycle.ts';
 
@@ -11,7 +10,7 @@ export class StopCommand extends TspodCommand {
     details: 'Sends the image\'s StopSignal (SIGTERM by default), then SIGKILL after the timeout. A stopped container is not restarted by its restart policy.',
   });
 
-  time = Option.String('-t,--time,--timeout', { validator: t.isNumber(), description: 'Seconds to wait before killing (default: the container\'s --stop-timeout, else 10)' });
+  time = Option.String('-t,--time,--timeout', { validator: isNumber(), description: 'Seconds to wait before killing (default: the container\'s --stop-timeout, else 10)' });
   signal = Option.String('-s,--signal', { description: 'Signal to send instead of the StopSignal' });
   containers = Option.Rest({ required: 1 });
 

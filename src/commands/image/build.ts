@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { buildImage, type BuildOptions } from '../../build/builder.ts';
 import { plainOutput, quietOutput, ttyOutput } from '../../build/output.ts';

@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { importImage } from '../../image/import.ts';
 import { parsePlatform } from '../../registry/manifest.ts';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { loadArchive } from '../../image/archive.ts';
 import { UsageError, fileError } from '../../errors.ts';

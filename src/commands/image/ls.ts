@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { parseFilters } from '../../runtime/filters.ts';
 import { familiarNames, imageFilter, IMAGE_FILTERS } from '../../runtime/image-filters.ts';

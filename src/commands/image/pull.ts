@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { pullImage, pullAllTags } from '../../image/pull.ts';
 import { parsePlatform } from '../../registry/manifest.ts';

@@ -1,5 +1,4 @@
-import { Option } from 'clipanion';
-import * as t from 'typanion';
+import { Option, isEnum } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { pushImage } from '../../image/push.ts';
 import { progressFor } from '../../ui/progress.ts';
@@ -24,7 +23,7 @@ export class PushCommand extends TspodCommand {
   tlsVerify = Option.Boolean('--tls-verify', true, { description: 'Require HTTPS with a verified certificate' });
   authfile = Option.String('--authfile', { description: 'Path of the authentication file' });
   digestfile = Option.String('--digestfile', { description: 'Write the manifest digest to this file' });
-  format = Option.String('--format', { description: 'Manifest format: oci or v2s2', validator: t.isEnum(['oci', 'v2s2'] as const) });
+  format = Option.String('--format', { description: 'Manifest format: oci or v2s2', validator: isEnum(['oci', 'v2s2'] as const) });
   image = Option.String();
   destination = Option.String({ required: false });
 

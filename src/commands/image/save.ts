@@ -1,6 +1,5 @@
 import { streamToFileAtomic } from '../../storage/atomic.ts';
-import { Option } from 'clipanion';
-import * as t from 'typanion';
+import { Option, isEnum } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { saveImages, ARCHIVE_FORMATS } from '../../image/archive.ts';
 import { UsageError } from '../../errors.ts';
@@ -22,7 +21,7 @@ export class SaveCommand extends TspodCommand {
   });
 
   output = Option.String('-o,--output', { description: 'Write to a file (a directory for docker-dir), instead of STDOUT' });
-  format = Option.String('--format', 'docker-archive', { description: 'docker-archive, oci-archive or docker-dir', validator: t.isEnum(ARCHIVE_FORMATS) });
+  format = Option.String('--format', 'docker-archive', { description: 'docker-archive, oci-archive or docker-dir', validator: isEnum(ARCHIVE_FORMATS) });
   images = Option.Rest({ required: 1 });
 
   async run(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { findShownNetwork } from '../../network/predefined.ts';
 import { inspectNetwork } from '../../runtime/inspect.ts';

@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { removeNetwork } from '../../network/membership.ts';
 import { category } from './category.ts';

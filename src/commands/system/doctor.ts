@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { runDoctor } from '../../system/doctor.ts';
 import { defaultPaths } from '../../storage/paths.ts';

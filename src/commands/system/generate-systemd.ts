@@ -1,5 +1,4 @@
-import { Option } from 'clipanion';
-import * as t from 'typanion';
+import { Option, isNumber } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { lookup, tspodArgv } from '../../runtime/lifecycle.ts';
 import { systemdUnit } from '../../system/systemd.ts';
@@ -13,7 +12,7 @@ export class GenerateSystemdCommand extends TspodCommand {
     examples: [['Install for container web', '$0 generate systemd web > ~/.config/systemd/user/container-web.service']],
   });
 
-  time = Option.String('-t,--time', '10', { validator: t.isNumber(), description: 'Stop timeout in seconds' });
+  time = Option.String('-t,--time', '10', { validator: isNumber(), description: 'Stop timeout in seconds' });
   container = Option.String();
 
   async run(): Promise<void> {

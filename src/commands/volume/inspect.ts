@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { getVolume, volumeView } from '../../volume/volumes.ts';
 import { compileDocsFormat } from '../../ui/template.ts';

@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { listVolumesFiltered, volumeView } from '../../volume/volumes.ts';
 import { volumeFilter } from '../../runtime/volume-filters.ts';

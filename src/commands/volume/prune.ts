@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import { Option } from '../../cli/options.ts';
 import { TspodCommand } from '../base.ts';
 import { pruneVolumes } from '../../volume/volumes.ts';
 import { pruneAll, volumeFilter } from '../../runtime/volume-filters.ts';

@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cli } from 'clipanion';
 import { commandsFor } from '../../../src/commands/index.ts';
 import { specsOf } from '../../../src/cli/spec.ts';
-import { normalize, parseGlobals, translateClipanionError, type FlagError, type Parsed } from '../../../src/cli/argv.ts';
+import { normalize, parseGlobals, type FlagError, type Parsed } from '../../../src/cli/argv.ts';
+import { processCanonical } from '../../../src/cli/process.ts';
+import type { BaseContext } from '../../../src/cli/options.ts';
 
-const classes = await commandsFor(undefined);
-const specs = specsOf(classes);
-const cli = new Cli({ binaryName: 'tspod' });
-for (const c of classes) cli.register(c);
+const specs = specsOf(await commandsFor(undefined));
 
 function argvOf(words: string[]): string[] {
   const p = normalize(words, specs);
@@ -16,9 +14,10 @@ function argvOf(words: string[]): string[] {
   return (p as Extract<Parsed, { kind: 'command' }>).argv;
 }
 
-/** The command instance clipanion makes from the normalized words. */
+/** The command instance made from the normalized words. */
 function parse(words: string[]): Record<string, unknown> {
-  return cli.process(argvOf(words)) as unknown as Record<string, unknown>;
+  const p = normalize(words, specs) as Extract<Parsed, { kind: 'command' }>;
+  return processCanonical(p.spec.cls, p.path, p.argv, {} as BaseContext) as unknown as Record<string, unknown>;
 }
 
 function fails(words: string[], message: string, helpFor: string): void {
@@ -119,10 +118,12 @@ test('errors name the flag as docker does', () => {
 test('argument counts in docker\'s words', () => {
   const count = (words: string[]) => {
     const p = normalize(words, specs) as Extract<Parsed, { kind: 'command' }>;
-    let err: unknown;
-    try { cli.process(p.argv); } catch (e) { err = e; }
+    let err: FlagError | undefined;
+    try { processCanonical(p.spec.cls, p.path, p.argv, {} as BaseContext); } catch (e) { err = e as FlagError; }
     assert.ok(err, `${words.join(' ')} should fail`);
-    return translateClipanionError(err, p).message;
+    assert.equal(err.code, 'ERR_TSPOD_USAGE');
+    assert.equal(err.helpFor, `tspod ${p.path.join(' ')}`);
+    return err.message;
   };
   assert.equal(count(['run']), '"tspod run" requires at least 1 argument.');
   assert.equal(count(['rename', 'a']), '"tspod rename" requires exactly 2 arguments.');
