@@ -24,7 +24,7 @@ test('verb help: docker\'s usage line, flags with their value type, examples', (
   assert.deepEqual(names, [...names].sort());
 });
 
-test('every verb has help with a usage line and no clipanion placeholders', () => {
+test('every verb has help with a usage line and no placeholders left (#0)', () => {
   for (const spec of specs) {
     const text = renderHelp(spec.paths[0], specs);
     assert.match(text, new RegExp(`Usage: {2}tspod ${spec.paths[0].join(' ')}`));
