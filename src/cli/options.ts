@@ -130,16 +130,10 @@ export const Option = {
   Proxy: (): string[] => arg('proxy', 0),
 };
 
-export interface FlagDefinition {
+/** A flag as declared, with the field it fills; `initial` is the value without the flag (a string default already through the validator). */
+export interface FlagDefinition extends Omit<FlagDeclaration, typeof DECLARATION> {
   /** The field it fills. */
   key: string;
-  names: string[];
-  arity: 0 | 1;
-  repeats: boolean;
-  /** The value without the flag (a string default already through the validator). */
-  initial: unknown;
-  description: string;
-  validator?: Validator<unknown>;
 }
 
 export interface Definition {
