@@ -1,5 +1,6 @@
 /** Removing containers: refuses running ones unless forced (then stops them without restart first). */
 import fs from 'node:fs';
+import path from 'node:path';
 import { removeTrees } from '../userns/remove.ts';
 import { isActive, observedState, mark } from '../storage/state.ts';
 import { stoppedParentsOutside } from '../sys/proc.ts';
@@ -127,6 +128,27 @@ export async function pruneContainers(store: Store): Promise<PruneContainerRepor
       reports.push({ id: c.rec.id, error });
     }
   }
+  await removeAbandoned(store);
   await collectGarbage(store);
   return reports;
+}
+
+/**
+ * The files of containers whose removal was begun and never finished: a
+ * record renamed away (by `rm`, or by `run --rm` for its monitor) with
+ * nobody left to remove the rest (the command or monitor was killed). They
+ * are in no listing; prune takes them once their monitor is gone and the
+ * removal is a minute old (one under way takes seconds).
+ */
+export async function removeAbandoned(store: Store): Promise<void> {
+  for (const id of fs.readdirSync(path.join(store.root, 'containers'))) {
+    const layout = store.layout(id);
+    const marker = [layout.leftToMonitor, layout.removing].find((f) => fs.existsSync(f));
+    if (!marker || fs.existsSync(layout.record) || observedState(layout).monitorPid) continue;
+    try {
+      if (Date.now() - fs.statSync(marker).mtimeMs < 60_000) continue;
+    } catch { continue; /* finished meanwhile */ }
+    fs.rmSync(layout.runDir, { recursive: true, force: true });
+    await removeTrees([layout.dir]).catch(() => { /* the next prune tries again */ });
+  }
 }

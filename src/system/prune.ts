@@ -5,7 +5,7 @@
  */
 import { removeImage, collectGarbage } from '../image/remove.ts';
 import { listContainers } from '../runtime/lifecycle.ts';
-import { removeContainer } from '../runtime/remove.ts';
+import { removeAbandoned, removeContainer } from '../runtime/remove.ts';
 import { diskUsage } from '../runtime/inspect.ts';
 import { matchLabels, parseFilters } from '../runtime/filters.ts';
 import { pruneNetworks } from '../network/membership.ts';
@@ -84,6 +84,7 @@ export async function pruneSystem(store: Store, opts: { all: boolean; volumes: b
   for (const c of listContainers(store).filter((c) => !isActive(c.state))) {
     try { await removeContainer(store, c.rec.id, { force: false, volumes: false }); containers.push(c.rec.id); } catch { /* started meanwhile */ }
   }
+  await removeAbandoned(store);
   const networks = await pruneNetworks(store);
   // As podman's: every volume no container uses, named ones too.
   const volumes = opts.volumes ? await pruneVolumes(store, () => true, { all: true }) : [];

@@ -189,8 +189,20 @@ test('rename, port, generate systemd, container prune', { skip }, async () => {
   const unit = await t('generate', 'systemd', 'box2');
   assert.match(unit.stdout, /ExecStart=.* start --attach box2/);
   assert.match(unit.stdout, /WantedBy=default.target/);
+  // Removals begun and never finished (the remover or the monitor killed): in no listing; prune takes their files.
+  const abandoned: string[] = [];
+  for (const [name, marker] of [['gone1', 'container.json.removing'], ['gone2', 'container.json.left']]) {
+    assert.equal((await t('create', '--name', name, img(), 'true')).status, 0);
+    const dir = path.join(s.env.root, 'containers', (await t('inspect', '-f', '{{.Id}}', name)).stdout.trim());
+    fs.renameSync(path.join(dir, 'container.json'), path.join(dir, marker));
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(path.join(dir, marker), old, old);
+    abandoned.push(dir);
+  }
+  assert.doesNotMatch((await t('ps', '-a')).stdout, /gone/);
   const prune = await t('container', 'prune', '-f');
   assert.equal(prune.status, 0);
+  for (const dir of abandoned) assert.equal(fs.existsSync(dir), false, `${dir} removed`);
   const left = (await t('ps', '-a', '--format', '{{.Names}}')).stdout.trim().split('\n');
   assert.deepEqual(left, ['web'], 'only the running container stays');
 });
