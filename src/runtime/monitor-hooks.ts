@@ -10,8 +10,7 @@ import { defaultPaths } from '../storage/paths.ts';
 import { Store } from '../storage/store.ts';
 import { lookup } from './lifecycle.ts';
 import { runHealthcheck } from './health.ts';
-import { removeContainer } from './remove.ts';
-import { removeTrees } from '../userns/remove.ts';
+import { removeContainer, removeContainerFiles } from './remove.ts';
 import fs from 'node:fs';
 
 const storeOf = (root: string, runroot: string) => new Store(defaultPaths({ root, runroot }));
@@ -25,7 +24,7 @@ export async function cleanupHook(root: string, runroot: string, id: string): Pr
   const layout = store.layout(id);
   // The files left to the monitor that it could not remove itself (owned by the container's other users).
   if (!fs.existsSync(layout.record) && fs.existsSync(layout.dir)) {
-    await removeTrees([layout.runDir, layout.dir]);
+    await removeContainerFiles(layout);
     return;
   }
   await removeContainer(store, id, { force: true, volumes: true }).catch(() => { /* removed meanwhile */ });

@@ -97,6 +97,12 @@ export function leaveRemoval(layout: ContainerLayout, rec: ContainerRecord): boo
   }
 }
 
+/** A hidden container's files (its per-boot dir, then its dir, inside the user namespace if they resist), and `more` trees. */
+export async function removeContainerFiles(layout: ContainerLayout, more: string[] = []): Promise<void> {
+  fs.rmSync(layout.runDir, { recursive: true, force: true });
+  await removeTrees([layout.dir, ...more]);
+}
+
 /** The rest of a removal, once the record is hidden: the peers' hosts files, then its files (and anonymous volumes). */
 export async function finishRemoval(store: Store, rec: ContainerRecord, opts: { volumes: boolean }): Promise<void> {
   const layout = store.layout(rec.id);
@@ -107,8 +113,7 @@ export async function finishRemoval(store: Store, rec: ContainerRecord, opts: { 
     });
   }
   const volumes = opts.volumes && hasAnonymousVolumes(rec) ? ownedVolumeDirs(store.root, rec, store.containers()) : [];
-  fs.rmSync(layout.runDir, { recursive: true, force: true });
-  await removeTrees([layout.dir, ...volumes]);
+  await removeContainerFiles(layout, volumes);
 }
 
 /** One container of a prune: removed, or why not. */
@@ -148,7 +153,6 @@ export async function removeAbandoned(store: Store): Promise<void> {
     try {
       if (Date.now() - fs.statSync(marker).mtimeMs < 60_000) continue;
     } catch { continue; /* finished meanwhile */ }
-    fs.rmSync(layout.runDir, { recursive: true, force: true });
-    await removeTrees([layout.dir]).catch(() => { /* the next prune tries again */ });
+    await removeContainerFiles(layout).catch(() => { /* the next prune tries again */ });
   }
 }

@@ -30,44 +30,39 @@ function cacheRoot(): string {
   return path.join(base, 'tspod');
 }
 
-/** The asset's digest, as the build wrote it beside the assets (`asset-digests`); undefined in an older build. */
-function builtDigest(sea: SeaApi, key: string): string | undefined {
+/** The asset's digest (sha256, 16 hex digits), which the build writes beside the assets (`asset-digests`). */
+function builtDigest(sea: SeaApi, key: string): string {
+  let digest: string | undefined;
   try {
-    const digests = JSON.parse(Buffer.from(sea.getAsset('asset-digests')).toString('utf8')) as Record<string, string>;
-    return digests[key];
-  } catch {
-    return undefined;
-  }
+    digest = (JSON.parse(Buffer.from((sea.getRawAsset ?? sea.getAsset)('asset-digests')).toString('utf8')) as Record<string, string>)[key];
+  } catch { /* no digests: damaged */ }
+  if (!digest) throw new TspodError('ERR_TSPOD_STORAGE', `the asset \`${key}\` inside ${process.execPath} has no digest: the executable is damaged`);
+  return digest;
 }
 
 /**
  * The directory holding `relPath` extracted from asset `key`: <cache>/<key>-<digest>/<relPath>.
  * Returns undefined when not running as the single executable. The digest
- * (sha256 of the asset, 16 hex digits) comes from the build, so a command
- * that finds the file in place neither copies nor hashes the asset (hashing
- * the two assets took ~10 ms of every command); one that extracts it hashes
- * what it writes and refuses an asset that does not match.
+ * comes from the build, so a command that finds the file in place neither
+ * copies nor hashes the asset (hashing the assets took ~10 ms of every
+ * command); one that extracts it hashes what it writes and refuses an asset
+ * that does not match.
  */
 export function extractedAssetDir(key: string, relPath: string): string | undefined {
   const sea = api();
   if (!sea) return undefined;
-  const known = builtDigest(sea, key);
-  if (known) {
-    const file = path.join(cacheRoot(), `${key}-${known}`, relPath);
-    try {
-      if (fs.statSync(file).size === (sea.getRawAsset ?? sea.getAsset)(key).byteLength) return path.join(cacheRoot(), `${key}-${known}`);
-    } catch { /* not there yet */ }
-  }
-  // Loaded here only: the resident monitor imports this module and must stay small.
-  const crypto = require('node:crypto') as typeof import('node:crypto');
-  const data = Buffer.from(sea.getAsset(key));
-  const digest = crypto.createHash('sha256').update(data).digest('hex').slice(0, 16);
-  if (known && known !== digest) throw new TspodError('ERR_TSPOD_STORAGE', `the asset \`${key}\` inside ${process.execPath} does not match its digest: the executable is damaged`);
+  const digest = builtDigest(sea, key);
   const dir = path.join(cacheRoot(), `${key}-${digest}`);
   const file = path.join(dir, relPath);
   try {
-    if (fs.statSync(file).size === data.length) return dir;
+    if (fs.statSync(file).size === (sea.getRawAsset ?? sea.getAsset)(key).byteLength) return dir;
   } catch { /* not there yet */ }
+  // Loaded here only: the resident monitor imports this module and must stay small.
+  const crypto = require('node:crypto') as typeof import('node:crypto');
+  const data = Buffer.from(sea.getAsset(key));
+  if (crypto.createHash('sha256').update(data).digest('hex').slice(0, 16) !== digest) {
+    throw new TspodError('ERR_TSPOD_STORAGE', `the asset \`${key}\` inside ${process.execPath} does not match its digest: the executable is damaged`);
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, data, { mode: 0o700 });
